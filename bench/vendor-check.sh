@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Times `corral check` against `grep -rl spawn` on a large vendored dependency
+# tree, so that the syntax tier's cost is known relative to a plain text scan.
+#
+# Usage: bench/vendor-check.sh [RUNS]    (RUNS defaults to 5)
+# Environment:
+#   CORRAL_BENCH_DIR  where the throwaway project and its vendor/ live
+#                     (default: ~/.cache/corral-bench; kept between runs)
+#   CARGO_TARGET_DIR  where corral is built (default: target/ in the repo)
+#   CORRAL_BIN        run this binary instead of building corral
+# Relative paths in these variables are taken from the repository root.
+# The table's MB column is the size of the vendored .rs files.
+set -euo pipefail
+shopt -s inherit_errexit
+
+cd "$(dirname "$0")/.."
+repo_root="$PWD"
+runs="${1:-5}"
+bench_dir="${CORRAL_BENCH_DIR:-$HOME/.cache/corral-bench}"
+vendor_dir="$bench_dir/vendor"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# 1. Build corral.
+if [[ -n "${CORRAL_BIN:-}" ]]; then
+    corral="$CORRAL_BIN"
+else
+    log "building corral (release)"
+    cargo build --release --quiet
+    corral="${CARGO_TARGET_DIR:-$repo_root/target}/release/corral"
+fi
+
+# 2. A throwaway project with a large, real dependency set, vendored once and
+#    again only when this manifest changes. Registry sources only (no git), so
+#    `cargo vendor` needs nothing else.
+manifest='[package]
+name = "corral-bench-deps"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+actix-web = "4"
+aws-config = "1"
+aws-sdk-dynamodb = "1"
+aws-sdk-s3 = "1"
+axum = "0.8"
+clap = { version = "4", features = ["derive"] }
+diesel = { version = "2", features = ["postgres", "chrono"] }
+hyper = { version = "1", features = ["full"] }
+prost = "0.14"
+rayon = "1"
+reqwest = { version = "0.13", features = ["json"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+sqlx = { version = "0.9", features = ["runtime-tokio", "postgres", "sqlite"] }
+tokio = { version = "1", features = ["full"] }
+tonic = "0.14"
+tracing-subscriber = { version = "0.3", features = ["env-filter"] }
+wasmtime = "48"
+
+[workspace]'
+if [[ ! -f "$vendor_dir/.vendored" || "$(cat "$bench_dir/Cargo.toml")" != "$manifest" ]]; then
+    log "vendoring the dependencies of $bench_dir (once)"
+    mkdir -p "$bench_dir/src"
+    printf '%s\n' "$manifest" >"$bench_dir/Cargo.toml"
+    echo 'fn main() {}' >"$bench_dir/src/main.rs"
+    rm -rf "$vendor_dir"
+    (cd "$bench_dir" && cargo vendor --quiet vendor >/dev/null)
+    touch "$vendor_dir/.vendored"
+fi
+
+# 3. Size of the input.
+crates=$(find "$vendor_dir" -mindepth 1 -maxdepth 1 -type d | wc -l)
+files=$(find "$vendor_dir" -name '*.rs' -type f | wc -l)
+lines=$(find "$vendor_dir" -name '*.rs' -type f -print0 | xargs -0 cat | wc -l)
+bytes=$(find "$vendor_dir" -name '*.rs' -type f -print0 | xargs -0 cat | wc -c)
+
+# Runs "$@" once with its output discarded; an exit status of 1 is a result,
+# not a failure (grep and corral both say "found something" that way).
+run_once() {
+    local status=0
+    "$@" >/dev/null 2>&1 || status=$?
+    if ((status > 1)); then
+        log "command failed with status $status: $*"
+        return "$status"
+    fi
+}
+
+# Prints the median wall time in seconds of $runs runs of "$@".
+median_time() {
+    local times=() start end i
+    for ((i = 0; i < runs; i++)); do
+        start=$(date +%s.%N)
+        run_once "$@"
+        end=$(date +%s.%N)
+        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
+    done
+    printf '%s\n' "${times[@]}" | sort -g | awk '{ t[NR] = $1 }
+        END { if (NR % 2) m = t[(NR + 1) / 2]; else m = (t[NR / 2] + t[NR / 2 + 1]) / 2
+              printf "%.3f\n", m }'
+}
+
+# Prints the peak resident set size in MB of one run of "$@".
+peak_rss_mb() {
+    local out
+    out=$(mktemp)
+    run_once /usr/bin/time -f %M -o "$out" "$@"
+    awk '{ kb = $1 } END { printf "%.1f\n", kb / 1024 }' "$out"
+    rm -f "$out"
+}
+
+grep_cmd=(grep -rl spawn "$vendor_dir")
+corral_cmd=("$corral" check "$vendor_dir" --format json)
+
+# 4. Warm-up (page cache), then the timed runs.
+log "warm-up"
+run_once "${grep_cmd[@]}"
+run_once "${corral_cmd[@]}"
+
+log "timing grep and corral, $runs runs each"
+grep_s=$(median_time "${grep_cmd[@]}")
+corral_s=$(median_time "${corral_cmd[@]}")
+grep_mb=$(peak_rss_mb "${grep_cmd[@]}")
+corral_mb=$(peak_rss_mb "${corral_cmd[@]}")
+ratio=$(awk -v c="$corral_s" -v g="$grep_s" 'BEGIN { printf "%.2f", (g > 0 ? c / g : 0) }')
+
+printf '\n%-8s %-8s %-10s %-6s %-9s %-11s %-12s %-12s %-11s\n' \
+    crates files lines MB grep_s corral_s corral/grep corral_peakMB grep_peakMB
+printf '%-8s %-8s %-10s %-6s %-9s %-11s %-12s %-12s %-11s\n' \
+    "$crates" "$files" "$lines" "$((bytes / 1024 / 1024))" "$grep_s" "$corral_s" \
+    "$ratio" "$corral_mb" "$grep_mb"

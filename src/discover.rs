@@ -1,0 +1,1244 @@
+//! IO at the edge: which files to read, and reading them.
+//!
+//! A folder with a `Cargo.toml` is asked to `cargo metadata` for its members,
+//! targets and editions; any other folder is walked as it is, and each file is
+//! tied to the package whose manifest is nearest above it, read with `toml`
+//! and cargo's layout conventions (fast enough for a folder of vendored
+//! crates). Either way every `.rs` file is listed with its package, target,
+//! module path and edition, so that later stages never touch the disk.
+
+use crate::sites::model::FileProblem;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::{DirEntry, WalkBuilder};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsStr;
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Files larger than this are reported, not read.
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+/// A Rust edition; it decides how a file parses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edition {
+    E2015,
+    E2018,
+    #[default]
+    E2021,
+    E2024,
+}
+
+impl Edition {
+    /// Reads an edition as a manifest writes it (`"2021"`).
+    pub fn parse(text: &str) -> Option<Edition> {
+        match text {
+            "2015" => Some(Edition::E2015),
+            "2018" => Some(Edition::E2018),
+            "2021" => Some(Edition::E2021),
+            "2024" => Some(Edition::E2024),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::E2015 => "2015",
+            Edition::E2018 => "2018",
+            Edition::E2021 => "2021",
+            Edition::E2024 => "2024",
+        }
+    }
+}
+
+/// What a target builds. Listed in the order that breaks ties when two
+/// targets claim one folder: the library first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Example,
+    Test,
+    Bench,
+    BuildScript,
+}
+
+/// One crate of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The crate name, `-` replaced by `_`.
+    pub name: String,
+    pub kind: TargetKind,
+    /// The crate's root file.
+    pub root: PathBuf,
+    pub edition: Edition,
+}
+
+/// A Cargo package found under the scanned root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub dir: PathBuf,
+    pub manifest_path: PathBuf,
+    /// The package's edition, for files that no target claims.
+    pub edition: Edition,
+    pub targets: Vec<Target>,
+}
+
+impl Package {
+    /// The package's library target, if it has one.
+    pub fn lib(&self) -> Option<&Target> {
+        self.targets.iter().find(|target| target.kind == TargetKind::Lib)
+    }
+}
+
+/// A Rust file to read, and where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as found: the scanned root joined with the relative path.
+    pub path: PathBuf,
+    /// The path relative to the scanned root with `/` separators; for a
+    /// single file given on the command line, that path as given.
+    pub display: String,
+    /// Index into [`Workspace::packages`].
+    pub package: Option<usize>,
+    /// Index into that package's targets: the target whose module tree holds
+    /// the file.
+    pub target: Option<usize>,
+    /// The module path inside that target's crate (`src/a/b.rs` -> `a::b`).
+    /// For a file no target claims, a best guess: its path below the nearest
+    /// folder that holds a target root (`tests/common/mod.rs` -> `common`).
+    pub module_path: Vec<String>,
+    pub edition: Edition,
+    /// Whether the file is under its package's `tests/` or `benches/` folder.
+    pub in_test_dir: bool,
+}
+
+/// Everything discovery found under one root.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub packages: Vec<Package>,
+    /// Sorted by `display`, each file once.
+    pub files: Vec<SourceFile>,
+    /// Files and folders that could not be listed, sorted by path.
+    pub problems: Vec<FileProblem>,
+}
+
+/// Why nothing could be discovered at all.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("{}: no such file or folder", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not a Rust source file (expected a folder or a `.rs` file)", path.display())]
+    NotRust { path: PathBuf },
+    #[error("{}: cargo metadata failed: {message}", manifest.display())]
+    Metadata { manifest: PathBuf, message: String },
+    #[error("invalid glob {glob:?}: {message}")]
+    Glob { glob: String, message: String },
+}
+
+/// The include and exclude globs, matched against [`SourceFile::display`].
+#[derive(Debug, Clone, Default)]
+pub struct FileFilter {
+    /// `None` lets every file in.
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+impl FileFilter {
+    /// Compiles the globs; `*` does not cross a `/`, `**` does.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<FileFilter, DiscoverError> {
+        let include = if include.is_empty() { None } else { Some(glob_set(include)?) };
+        Ok(FileFilter { include, exclude: glob_set(exclude)? })
+    }
+
+    /// Whether a file with this display path is scanned.
+    pub fn matches(&self, display: &str) -> bool {
+        self.include.as_ref().is_none_or(|set| set.is_match(display)) && !self.exclude.is_match(display)
+    }
+}
+
+fn glob_set(globs: &[String]) -> Result<GlobSet, DiscoverError> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let compiled = GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|error| DiscoverError::Glob { glob: glob.clone(), message: error.kind().to_string() })?;
+        builder.add(compiled);
+    }
+    builder
+        .build()
+        .map_err(|error| DiscoverError::Glob { glob: globs.join(", "), message: error.kind().to_string() })
+}
+
+/// Lists the Rust files under `path`: a workspace, a member crate, any
+/// folder, or a single `.rs` file.
+///
+/// Only a failing `cargo metadata` (or a path that is not there) is an error;
+/// a file or folder that cannot be listed is a problem in the result, and the
+/// walk goes on.
+pub fn discover(path: &Path, filter: &FileFilter) -> Result<Workspace, DiscoverError> {
+    let metadata = fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => DiscoverError::NotFound { path: path.to_path_buf() },
+        _ => DiscoverError::Unreadable { path: path.to_path_buf(), source },
+    })?;
+    if metadata.is_file() {
+        return discover_file(path);
+    }
+    let manifest = path.join("Cargo.toml");
+    let mut workspace = if manifest.is_file() {
+        discover_cargo(path, &manifest, filter)?
+    } else {
+        discover_folder(path, filter)
+    };
+    workspace.files.sort_by(|a, b| a.display.cmp(&b.display));
+    workspace.files.dedup_by(|a, b| a.display == b.display);
+    workspace.problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    workspace.problems.dedup_by(|a, b| a.path == b.path && a.message == b.message);
+    Ok(workspace)
+}
+
+/// Reads a file as UTF-8 text.
+pub fn read_source(path: &Path) -> Result<String, FileProblem> {
+    let problem = |message: String| FileProblem { path: path.to_path_buf(), message };
+    let mut file = fs::File::open(path).map_err(|error| problem(format!("cannot read: {error}")))?;
+    let len = file.metadata().map_err(|error| problem(format!("cannot read: {error}")))?.len();
+    if len > MAX_FILE_SIZE {
+        return Err(problem(too_large()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
+    file.read_to_end(&mut bytes).map_err(|error| problem(format!("cannot read: {error}")))?;
+    String::from_utf8(bytes).map_err(|error| {
+        problem(format!("not valid UTF-8 (first bad byte at offset {})", error.utf8_error().valid_up_to()))
+    })
+}
+
+fn too_large() -> String {
+    "file is larger than 8 MiB; skipped".to_string()
+}
+
+/// A single file named on the command line: always scanned, whatever the
+/// globs say, and tied to the package whose manifest is nearest above it.
+fn discover_file(path: &Path) -> Result<Workspace, DiscoverError> {
+    if path.extension() != Some(OsStr::new("rs")) {
+        return Err(DiscoverError::NotRust { path: path.to_path_buf() });
+    }
+    // The manifest above the file may be above the current folder too, so
+    // the search runs on the absolute path; the display keeps what was typed.
+    let display = slash_path(path);
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = path.as_path();
+    let mut workspace =
+        Workspace { root: path.parent().unwrap_or(path).to_path_buf(), ..Workspace::default() };
+    let mut manifests = ManifestCache::default();
+    match fs::metadata(path) {
+        Ok(metadata) if metadata.len() > MAX_FILE_SIZE => {
+            workspace.problems.push(FileProblem { path: path.to_path_buf(), message: too_large() })
+        }
+        _ => {
+            let file = manifests.place(path.to_path_buf(), display, &mut workspace);
+            workspace.files.push(file);
+        }
+    }
+    workspace.problems.append(&mut manifests.problems);
+    Ok(workspace)
+}
+
+/// A folder with a manifest: members and targets come from cargo.
+fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<Workspace, DiscoverError> {
+    // cargo runs in `root`, so a relative manifest path would point elsewhere.
+    let absolute_manifest = std::path::absolute(manifest).unwrap_or_else(|_| manifest.to_path_buf());
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(absolute_manifest)
+        .current_dir(root)
+        .no_deps()
+        .exec()
+        .map_err(|error| DiscoverError::Metadata {
+            manifest: manifest.to_path_buf(),
+            message: metadata_message(error),
+        })?;
+    let canonical_root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let target_dir = fs::canonicalize(&metadata.target_directory)
+        .unwrap_or_else(|_| metadata.target_directory.clone().into_std_path_buf());
+    let mut workspace = Workspace { root: root.to_path_buf(), ..Workspace::default() };
+    let mut members: Vec<_> = metadata.packages.iter().collect();
+    members.sort_by(|a, b| a.manifest_path.cmp(&b.manifest_path));
+    for member in members {
+        let manifest_path = member.manifest_path.as_std_path();
+        let Some(member_dir) = manifest_path.parent() else {
+            continue;
+        };
+        let member_dir = fs::canonicalize(member_dir).unwrap_or_else(|_| member_dir.to_path_buf());
+        // A member outside the scanned folder (`corral check crates/a` in a
+        // larger workspace) is not scanned.
+        let Ok(relative) = member_dir.strip_prefix(&canonical_root) else {
+            continue;
+        };
+        let dir = join_relative(root, relative);
+        let mut targets: Vec<Target> = member
+            .targets
+            .iter()
+            .filter_map(|target| {
+                let kind = target_kind(&target.kind)?;
+                let src = target.src_path.as_std_path();
+                let src_relative = src.strip_prefix(&member_dir).map(Path::to_path_buf).or_else(|_| {
+                    fs::canonicalize(src)
+                        .map_err(|_| ())
+                        .and_then(|src| src.strip_prefix(&member_dir).map(Path::to_path_buf).map_err(|_| ()))
+                });
+                let root = match src_relative {
+                    Ok(relative) => join_relative(&dir, &relative),
+                    Err(()) => src.to_path_buf(),
+                };
+                Some(Target {
+                    name: crate_name(&target.name),
+                    kind,
+                    root,
+                    edition: cargo_edition(target.edition),
+                })
+            })
+            .collect();
+        targets.sort_by(|a, b| (a.kind, &a.root).cmp(&(b.kind, &b.root)));
+        workspace.packages.push(Package {
+            name: member.name.clone(),
+            manifest_path: dir.join("Cargo.toml"),
+            dir,
+            edition: cargo_edition(member.edition),
+            targets,
+        });
+    }
+    for index in 0..workspace.packages.len() {
+        let dir = workspace.packages[index].dir.clone();
+        let walk = walk(&dir, true, Some(target_dir.clone()));
+        for found in walk.files {
+            let display = display_path(root, &found);
+            if !filter.matches(&display) {
+                continue;
+            }
+            let file = place_in_package(found, display, &workspace.packages[index], index);
+            workspace.files.push(file);
+        }
+        workspace.problems.extend(walk.problems);
+    }
+    Ok(workspace)
+}
+
+/// A folder without a manifest: every `.rs` file under it, each tied to the
+/// package of the nearest manifest above it.
+fn discover_folder(root: &Path, filter: &FileFilter) -> Workspace {
+    let mut workspace = Workspace { root: root.to_path_buf(), ..Workspace::default() };
+    let walk = walk(root, false, None);
+    let mut manifests = ManifestCache { stop_at: Some(root.to_path_buf()), ..ManifestCache::default() };
+    for found in walk.files {
+        let display = display_path(root, &found);
+        if !filter.matches(&display) {
+            continue;
+        }
+        let file = manifests.place(found, display, &mut workspace);
+        workspace.files.push(file);
+    }
+    workspace.problems.extend(walk.problems);
+    workspace.problems.append(&mut manifests.problems);
+    workspace
+}
+
+fn metadata_message(error: cargo_metadata::Error) -> String {
+    match error {
+        cargo_metadata::Error::CargoMetadata { stderr } => stderr
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .unwrap_or("cargo gave no reason")
+            .to_string(),
+        cargo_metadata::Error::Io(error) => format!("cannot run cargo: {error}"),
+        other => other.to_string(),
+    }
+}
+
+fn target_kind(kinds: &[cargo_metadata::TargetKind]) -> Option<TargetKind> {
+    use cargo_metadata::TargetKind as Cargo;
+    kinds.iter().find_map(|kind| match kind {
+        Cargo::Lib | Cargo::RLib | Cargo::DyLib | Cargo::CDyLib | Cargo::StaticLib | Cargo::ProcMacro => {
+            Some(TargetKind::Lib)
+        }
+        Cargo::Bin => Some(TargetKind::Bin),
+        Cargo::Example => Some(TargetKind::Example),
+        Cargo::Test => Some(TargetKind::Test),
+        Cargo::Bench => Some(TargetKind::Bench),
+        Cargo::CustomBuild => Some(TargetKind::BuildScript),
+        _ => None,
+    })
+}
+
+/// An edition newer than corral knows parses most like the newest it knows.
+fn cargo_edition(edition: cargo_metadata::Edition) -> Edition {
+    Edition::parse(edition.as_str()).unwrap_or(Edition::E2024)
+}
+
+fn crate_name(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// `root` joined with `relative`, without a trailing `/` for an empty one.
+fn join_relative(root: &Path, relative: &Path) -> PathBuf {
+    if relative.as_os_str().is_empty() { root.to_path_buf() } else { root.join(relative) }
+}
+
+fn display_path(root: &Path, path: &Path) -> String {
+    slash_path(path.strip_prefix(root).unwrap_or(path))
+}
+
+fn slash_path(path: &Path) -> String {
+    let parts: Vec<_> = path
+        .components()
+        .filter(|component| !matches!(component, Component::CurDir))
+        .map(|component| component.as_os_str().to_string_lossy())
+        .collect();
+    let joined = parts.join("/");
+    if path.has_root() && !joined.starts_with('/') { format!("/{joined}") } else { joined.replace("//", "/") }
+}
+
+/// What one walk found.
+struct Walk {
+    files: Vec<PathBuf>,
+    problems: Vec<FileProblem>,
+}
+
+/// Walks `dir` for `.rs` files, honouring `.gitignore` (in a git repository
+/// or not), skipping hidden entries and cargo's `target/` folders, following
+/// symbolic links. With `stop_at_packages`, a subfolder with its own
+/// `Cargo.toml` is another package and is not entered.
+fn walk(dir: &Path, stop_at_packages: bool, target_dir: Option<PathBuf>) -> Walk {
+    let mut builder = WalkBuilder::new(dir);
+    builder.follow_links(true).require_git(false).hidden(true).filter_entry(move |entry| {
+        if entry.depth() == 0 || !entry.file_type().is_some_and(|kind| kind.is_dir()) {
+            return true;
+        }
+        let other_package = stop_at_packages && entry.path().join("Cargo.toml").is_file();
+        !other_package && !is_cargo_target_dir(entry, target_dir.as_deref())
+    });
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut followed_link = false;
+    for result in builder.build() {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(error) => {
+                problems.push(walk_problem(dir, &error));
+                continue;
+            }
+        };
+        followed_link |= entry.path_is_symlink();
+        if entry.path().extension() != Some(OsStr::new("rs"))
+            || !entry.file_type().is_some_and(|kind| kind.is_file())
+        {
+            continue;
+        }
+        match entry.metadata() {
+            Ok(metadata) if metadata.len() > MAX_FILE_SIZE => {
+                problems.push(FileProblem { path: entry.path().to_path_buf(), message: too_large() });
+                continue;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                problems.push(walk_problem(dir, &error));
+                continue;
+            }
+        }
+        files.push(entry.into_path());
+    }
+    if followed_link {
+        files = dedupe_links(dir, files);
+    }
+    Walk { files, problems }
+}
+
+/// Lists a file reached through several paths once, so that it is never
+/// rewritten twice: under the path without links when there is one, else
+/// under the first path.
+fn dedupe_links(dir: &Path, mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+    files.sort();
+    // Real path -> the index of the path kept for it, and whether that path
+    // has no links in it.
+    let mut kept: HashMap<PathBuf, (usize, bool)> = HashMap::new();
+    for (index, file) in files.iter().enumerate() {
+        let real = fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+        let direct = file.strip_prefix(dir).is_ok_and(|relative| real.ends_with(relative));
+        match kept.get(&real) {
+            Some((_, true)) => {}
+            Some((_, false)) if !direct => {}
+            _ => {
+                kept.insert(real, (index, direct));
+            }
+        }
+    }
+    let keep: HashSet<usize> = kept.values().map(|(index, _)| *index).collect();
+    files.into_iter().enumerate().filter_map(|(index, file)| keep.contains(&index).then_some(file)).collect()
+}
+
+/// Cargo's own output folder: the workspace's target directory, or a
+/// `target/` folder beside a manifest or marked as a cache.
+fn is_cargo_target_dir(entry: &DirEntry, target_dir: Option<&Path>) -> bool {
+    let path = entry.path();
+    if entry.file_name() == "target"
+        && (path.join("CACHEDIR.TAG").is_file()
+            || path.parent().is_some_and(|parent| parent.join("Cargo.toml").is_file()))
+    {
+        return true;
+    }
+    target_dir.is_some_and(|target_dir| {
+        entry.file_name() == target_dir.file_name().unwrap_or_default()
+            && fs::canonicalize(path).is_ok_and(|path| path == target_dir)
+    })
+}
+
+/// Turns a walk error into a problem naming the path it is about.
+fn walk_problem(dir: &Path, error: &ignore::Error) -> FileProblem {
+    fn path_of(error: &ignore::Error) -> Option<PathBuf> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path.clone()),
+            ignore::Error::Loop { child, .. } => Some(child.clone()),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::Partial(errors) => errors.iter().find_map(path_of),
+            _ => None,
+        }
+    }
+    fn message_of(error: &ignore::Error) -> String {
+        match error {
+            ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => message_of(err),
+            ignore::Error::Loop { ancestor, .. } => {
+                format!("symbolic link loop: leads back to {}; not followed", ancestor.display())
+            }
+            ignore::Error::Io(error) => format!("cannot read: {error}"),
+            other => other.to_string(),
+        }
+    }
+    FileProblem { path: path_of(error).unwrap_or_else(|| dir.to_path_buf()), message: message_of(error) }
+}
+
+/// Ties a file to the target whose module tree holds it.
+fn place_in_package(path: PathBuf, display: String, package: &Package, index: usize) -> SourceFile {
+    let relative = path.strip_prefix(&package.dir).unwrap_or(&path);
+    let in_test_dir = matches!(
+        relative.components().next(),
+        Some(Component::Normal(first)) if first == "tests" || first == "benches"
+    );
+    let (target, module_path) = find_target(package, &path);
+    let edition = target.map_or(package.edition, |target| package.targets[target].edition);
+    SourceFile { path, display, package: Some(index), target, module_path, edition, in_test_dir }
+}
+
+/// The target for `file` and its module path in that target's crate.
+///
+/// A target root is its own crate root. Otherwise the nearest folder above the
+/// file decides: a folder holding a library or a `main.rs` root belongs to
+/// that target (the library first); a folder holding only single-file roots
+/// (`src/bin/x.rs`, `tests/x.rs`, `build.rs`) belongs to none, and the file
+/// gets its path below that folder as a best-guess module path.
+fn find_target(package: &Package, file: &Path) -> (Option<usize>, Vec<String>) {
+    // Targets are sorted by kind, so the first match is the preferred one.
+    if let Some(index) = package.targets.iter().position(|target| target.root == file) {
+        return (Some(index), Vec::new());
+    }
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        let claims = package
+            .targets
+            .iter()
+            .position(|target| target.root.parent() == Some(current) && owns_folder(target));
+        if let Some(index) = claims {
+            return (Some(index), module_path(current, file));
+        }
+        let holds_roots = package.targets.iter().any(|target| target.root.parent() == Some(current));
+        if holds_roots || current == package.dir {
+            return (None, module_path(current, file));
+        }
+        dir = current.parent();
+    }
+    (None, Vec::new())
+}
+
+/// Whether a target's module tree is the whole folder its root sits in.
+fn owns_folder(target: &Target) -> bool {
+    target.kind == TargetKind::Lib
+        || target.root.file_name().is_some_and(|name| name == "main.rs" || name == "lib.rs")
+}
+
+/// `src/a/b.rs` below `src` -> `["a", "b"]`; `src/a/mod.rs` -> `["a"]`.
+fn module_path(dir: &Path, file: &Path) -> Vec<String> {
+    let Ok(relative) = file.strip_prefix(dir) else {
+        return Vec::new();
+    };
+    let mut segments: Vec<String> = relative
+        .with_extension("")
+        .components()
+        .map(|component| component.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if segments.last().is_some_and(|last| last == "mod") {
+        segments.pop();
+    }
+    segments
+}
+
+/// The part of a manifest discovery reads without cargo.
+#[derive(Debug, Default, Deserialize)]
+struct RawManifest {
+    package: Option<RawPackage>,
+    workspace: Option<RawWorkspace>,
+    lib: Option<RawTarget>,
+    #[serde(default)]
+    bin: Vec<RawTarget>,
+    #[serde(default)]
+    example: Vec<RawTarget>,
+    #[serde(default)]
+    test: Vec<RawTarget>,
+    #[serde(default)]
+    bench: Vec<RawTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawPackage {
+    name: String,
+    /// A string, or `{ workspace = true }`.
+    edition: Option<toml::Value>,
+    /// A path, or `false`.
+    build: Option<toml::Value>,
+    autobins: Option<bool>,
+    autoexamples: Option<bool>,
+    autotests: Option<bool>,
+    autobenches: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawWorkspace {
+    package: Option<RawWorkspacePackage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawWorkspacePackage {
+    edition: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawTarget {
+    name: Option<String>,
+    path: Option<String>,
+    edition: Option<String>,
+}
+
+/// Manifests read so far, per folder, so that each is read once however many
+/// files sit below it.
+#[derive(Default)]
+struct ManifestCache {
+    /// The highest folder searched for a manifest; `None` searches up to the
+    /// file system's root.
+    stop_at: Option<PathBuf>,
+    /// Folder -> the folder of the nearest manifest at or above it.
+    nearest: HashMap<PathBuf, Option<PathBuf>>,
+    /// Manifest folder -> index of its package in the workspace, `None` for a
+    /// virtual or broken manifest.
+    packages: HashMap<PathBuf, Option<usize>>,
+    /// Manifest folder -> the parsed manifest, `None` when broken.
+    manifests: HashMap<PathBuf, Option<RawManifest>>,
+    problems: Vec<FileProblem>,
+}
+
+impl ManifestCache {
+    /// Lists `path` as a file of the package nearest above it.
+    fn place(&mut self, path: PathBuf, display: String, workspace: &mut Workspace) -> SourceFile {
+        let package = path
+            .parent()
+            .and_then(|dir| self.nearest_manifest(dir))
+            .and_then(|dir| self.package(&dir, workspace));
+        match package {
+            Some(index) => place_in_package(path, display, &workspace.packages[index], index),
+            None => SourceFile {
+                path,
+                display,
+                package: None,
+                target: None,
+                module_path: Vec::new(),
+                edition: Edition::default(),
+                in_test_dir: false,
+            },
+        }
+    }
+
+    fn nearest_manifest(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.nearest.get(dir) {
+            return found.clone();
+        }
+        let found = if dir.join("Cargo.toml").is_file() {
+            Some(dir.to_path_buf())
+        } else if self.stop_at.as_deref() == Some(dir) {
+            None
+        } else {
+            match dir.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => self.nearest_manifest(parent),
+                _ => None,
+            }
+        };
+        self.nearest.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+
+    /// The package of the manifest in `dir`, made on first use.
+    fn package(&mut self, dir: &Path, workspace: &mut Workspace) -> Option<usize> {
+        if let Some(index) = self.packages.get(dir) {
+            return *index;
+        }
+        let index = self.make_package(dir).map(|package| {
+            workspace.packages.push(package);
+            workspace.packages.len() - 1
+        });
+        self.packages.insert(dir.to_path_buf(), index);
+        index
+    }
+
+    fn manifest(&mut self, dir: &Path) -> Option<&RawManifest> {
+        if !self.manifests.contains_key(dir) {
+            let path = dir.join("Cargo.toml");
+            let parsed =
+                fs::read_to_string(&path).map_err(|error| format!("cannot read: {error}")).and_then(|text| {
+                    toml::from_str::<RawManifest>(&text)
+                        .map_err(|error| format!("cannot read the manifest: {}", error.message().trim_end()))
+                });
+            let parsed = match parsed {
+                Ok(manifest) => Some(manifest),
+                Err(message) => {
+                    self.problems.push(FileProblem { path, message });
+                    None
+                }
+            };
+            self.manifests.insert(dir.to_path_buf(), parsed);
+        }
+        self.manifests.get(dir).and_then(Option::as_ref)
+    }
+
+    fn make_package(&mut self, dir: &Path) -> Option<Package> {
+        let manifest = self.manifest(dir)?;
+        let package = manifest.package.as_ref()?;
+        let inherits_edition = matches!(
+            &package.edition,
+            Some(toml::Value::Table(table)) if table.get("workspace").and_then(toml::Value::as_bool) == Some(true)
+        );
+        // Cargo's default when a manifest names no edition is 2015.
+        let written = match &package.edition {
+            Some(toml::Value::String(text)) => Some(Edition::parse(text).unwrap_or(Edition::E2024)),
+            None => Some(Edition::E2015),
+            Some(_) => None,
+        };
+        let targets_spec = guess_targets(dir, manifest);
+        let name = package.name.clone();
+        let edition = match written {
+            Some(edition) => edition,
+            None if inherits_edition => self.workspace_edition(dir).unwrap_or_default(),
+            None => Edition::default(),
+        };
+        let targets = targets_spec
+            .into_iter()
+            .map(|guess| Target {
+                name: crate_name(guess.name.as_deref().unwrap_or(&name)),
+                kind: guess.kind,
+                root: guess.root,
+                edition: guess.edition.unwrap_or(edition),
+            })
+            .collect();
+        Some(Package {
+            manifest_path: dir.join("Cargo.toml"),
+            dir: dir.to_path_buf(),
+            name,
+            edition,
+            targets,
+        })
+    }
+
+    /// `[workspace.package] edition` of the workspace above `dir`.
+    fn workspace_edition(&mut self, dir: &Path) -> Option<Edition> {
+        let mut current = fs::canonicalize(dir).ok()?;
+        loop {
+            if current.join("Cargo.toml").is_file()
+                && let Some(workspace) = self.manifest(&current).and_then(|m| m.workspace.as_ref())
+            {
+                let edition = workspace.package.as_ref()?.edition.as_deref()?;
+                return Some(Edition::parse(edition).unwrap_or(Edition::E2024));
+            }
+            current = current.parent()?.to_path_buf();
+        }
+    }
+}
+
+/// Cargo's name for a build script's crate.
+fn build_name() -> Option<String> {
+    Some("build-script-build".to_string())
+}
+
+/// A target found by cargo's layout conventions.
+struct GuessedTarget {
+    /// `None` means the package's name.
+    name: Option<String>,
+    kind: TargetKind,
+    root: PathBuf,
+    edition: Option<Edition>,
+}
+
+/// The targets cargo would find in `dir`: explicit `[lib]` / `[[bin]]` /
+/// ... paths, then `src/lib.rs`, `src/main.rs`, `src/bin/`, `examples/`,
+/// `tests/`, `benches/` and `build.rs`, keyed by root so none is listed twice.
+fn guess_targets(dir: &Path, manifest: &RawManifest) -> Vec<GuessedTarget> {
+    let mut found: BTreeMap<PathBuf, GuessedTarget> = BTreeMap::new();
+    let mut add = |root: PathBuf, kind: TargetKind, name: Option<String>, edition: Option<Edition>| {
+        if root.is_file() {
+            found.entry(root.clone()).or_insert(GuessedTarget { name, kind, root, edition });
+        }
+    };
+    let explicit = |raw: &RawTarget| raw.edition.as_deref().and_then(Edition::parse);
+    if let Some(lib) = &manifest.lib {
+        let root = dir.join(lib.path.as_deref().unwrap_or("src/lib.rs"));
+        add(root, TargetKind::Lib, lib.name.clone(), explicit(lib));
+    }
+    for (list, kind, folder) in [
+        (&manifest.bin, TargetKind::Bin, "src/bin"),
+        (&manifest.example, TargetKind::Example, "examples"),
+        (&manifest.test, TargetKind::Test, "tests"),
+        (&manifest.bench, TargetKind::Bench, "benches"),
+    ] {
+        for raw in list {
+            let root = match (&raw.path, &raw.name) {
+                (Some(path), _) => dir.join(path),
+                (None, Some(name)) => {
+                    let single = dir.join(folder).join(format!("{name}.rs"));
+                    if single.is_file() { single } else { dir.join(folder).join(name).join("main.rs") }
+                }
+                (None, None) => continue,
+            };
+            add(root, kind, raw.name.clone(), explicit(raw));
+        }
+    }
+    add(dir.join("src/lib.rs"), TargetKind::Lib, None, None);
+    let package = manifest.package.as_ref();
+    let auto = |flag: Option<bool>| flag.unwrap_or(true);
+    if auto(package.and_then(|package| package.autobins)) {
+        add(dir.join("src/main.rs"), TargetKind::Bin, None, None);
+    }
+    for (flag, kind, folder) in [
+        (package.and_then(|p| p.autobins), TargetKind::Bin, "src/bin"),
+        (package.and_then(|p| p.autoexamples), TargetKind::Example, "examples"),
+        (package.and_then(|p| p.autotests), TargetKind::Test, "tests"),
+        (package.and_then(|p| p.autobenches), TargetKind::Bench, "benches"),
+    ] {
+        if !auto(flag) {
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(dir.join(folder)) else {
+            continue;
+        };
+        let mut roots: Vec<(PathBuf, String)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let path = entry.path();
+                let stem = path.file_stem()?.to_string_lossy().into_owned();
+                if path.is_dir() {
+                    Some((path.join("main.rs"), stem))
+                } else if path.extension() == Some(OsStr::new("rs")) {
+                    Some((path, stem))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        roots.sort();
+        for (root, name) in roots {
+            add(root, kind, Some(name), None);
+        }
+    }
+    match package.and_then(|package| package.build.as_ref()) {
+        Some(toml::Value::String(path)) => add(dir.join(path), TargetKind::BuildScript, build_name(), None),
+        Some(toml::Value::Boolean(false)) => {}
+        _ => add(dir.join("build.rs"), TargetKind::BuildScript, build_name(), None),
+    }
+    let mut targets: Vec<GuessedTarget> = found.into_values().collect();
+    targets.sort_by(|a, b| (a.kind, &a.root).cmp(&(b.kind, &b.root)));
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `files` (path, content) under a fresh temporary folder.
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, content).unwrap();
+        }
+        dir
+    }
+
+    fn everything() -> FileFilter {
+        FileFilter::default()
+    }
+
+    fn displays(workspace: &Workspace) -> Vec<&str> {
+        workspace.files.iter().map(|file| file.display.as_str()).collect()
+    }
+
+    fn file<'a>(workspace: &'a Workspace, display: &str) -> &'a SourceFile {
+        workspace
+            .files
+            .iter()
+            .find(|file| file.display == display)
+            .unwrap_or_else(|| panic!("{display} not found in {:?}", displays(workspace)))
+    }
+
+    /// The target name and module path of a file, as `name::a::b`.
+    fn place(workspace: &Workspace, display: &str) -> String {
+        let file = file(workspace, display);
+        let target = match (file.package, file.target) {
+            (Some(package), Some(target)) => workspace.packages[package].targets[target].name.clone(),
+            (Some(_), None) => "?".to_string(),
+            _ => "-".to_string(),
+        };
+        std::iter::once(target).chain(file.module_path.iter().cloned()).collect::<Vec<_>>().join("::")
+    }
+
+    const MEMBER_A: &str = "[package]\nname = \"member-a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    const MEMBER_B: &str = "[package]\nname = \"member-b\"\nversion = \"0.1.0\"\nedition = \"2018\"\n";
+
+    fn two_member_workspace() -> tempfile::TempDir {
+        tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/a\", \"crates/b\"]\nexclude = [\"crates/a/fuzz\"]\nresolver = \"2\"\n",
+            ),
+            ("crates/a/Cargo.toml", MEMBER_A),
+            ("crates/a/src/lib.rs", "pub mod rt;\n"),
+            ("crates/a/src/rt.rs", ""),
+            ("crates/a/src/net/mod.rs", ""),
+            ("crates/a/src/net/tcp.rs", ""),
+            ("crates/a/src/main.rs", "fn main() {}\n"),
+            ("crates/a/src/bin/tool.rs", "fn main() {}\n"),
+            ("crates/a/src/bin/big/main.rs", "mod cli;\nfn main() {}\n"),
+            ("crates/a/src/bin/big/cli.rs", ""),
+            ("crates/a/tests/it.rs", ""),
+            ("crates/a/tests/common/mod.rs", ""),
+            ("crates/a/build.rs", "fn main() {}\n"),
+            ("crates/a/README.md", ""),
+            ("crates/a/fuzz/Cargo.toml", "[package]\nname = \"fuzz\"\nversion = \"0.1.0\"\n"),
+            ("crates/a/fuzz/src/lib.rs", ""),
+            ("crates/b/Cargo.toml", MEMBER_B),
+            ("crates/b/src/lib.rs", ""),
+            ("target/debug/build/out.rs", ""),
+        ])
+    }
+
+    #[test]
+    fn two_member_workspace_lists_every_member_file() {
+        let dir = two_member_workspace();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(
+            displays(&workspace),
+            [
+                "crates/a/build.rs",
+                "crates/a/src/bin/big/cli.rs",
+                "crates/a/src/bin/big/main.rs",
+                "crates/a/src/bin/tool.rs",
+                "crates/a/src/lib.rs",
+                "crates/a/src/main.rs",
+                "crates/a/src/net/mod.rs",
+                "crates/a/src/net/tcp.rs",
+                "crates/a/src/rt.rs",
+                "crates/a/tests/common/mod.rs",
+                "crates/a/tests/it.rs",
+                "crates/b/src/lib.rs",
+            ]
+        );
+        assert!(workspace.problems.is_empty(), "{:?}", workspace.problems);
+        let names: Vec<_> = workspace.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["member-a", "member-b"]);
+        let a = &workspace.packages[0];
+        assert_eq!(a.dir, dir.path().join("crates/a"));
+        assert_eq!(a.manifest_path, dir.path().join("crates/a/Cargo.toml"));
+        assert_eq!(a.lib().unwrap().name, "member_a");
+        assert_eq!(a.lib().unwrap().root, dir.path().join("crates/a/src/lib.rs"));
+        let lib_rs = file(&workspace, "crates/a/src/lib.rs");
+        assert_eq!(lib_rs.path, dir.path().join("crates/a/src/lib.rs"));
+        assert_eq!(lib_rs.package, Some(0));
+        assert_eq!(lib_rs.edition, Edition::E2021);
+        assert_eq!(file(&workspace, "crates/b/src/lib.rs").edition, Edition::E2018);
+    }
+
+    #[test]
+    fn module_paths_follow_the_target_trees() {
+        let dir = two_member_workspace();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        for (display, expected) in [
+            ("crates/a/src/lib.rs", "member_a"),
+            ("crates/a/src/rt.rs", "member_a::rt"),
+            ("crates/a/src/net/mod.rs", "member_a::net"),
+            ("crates/a/src/net/tcp.rs", "member_a::net::tcp"),
+            ("crates/a/src/main.rs", "member_a"),
+            ("crates/a/src/bin/tool.rs", "tool"),
+            ("crates/a/src/bin/big/main.rs", "big"),
+            ("crates/a/src/bin/big/cli.rs", "big::cli"),
+            ("crates/a/tests/it.rs", "it"),
+            ("crates/a/tests/common/mod.rs", "?::common"),
+            ("crates/a/build.rs", "build_script_build"),
+            ("crates/b/src/lib.rs", "member_b"),
+        ] {
+            assert_eq!(place(&workspace, display), expected, "{display}");
+        }
+        let main_rs = file(&workspace, "crates/a/src/main.rs");
+        let a = &workspace.packages[0];
+        assert_eq!(a.targets[main_rs.target.unwrap()].kind, TargetKind::Bin);
+        assert!(file(&workspace, "crates/a/tests/it.rs").in_test_dir);
+        assert!(file(&workspace, "crates/a/tests/common/mod.rs").in_test_dir);
+        assert!(!file(&workspace, "crates/a/src/rt.rs").in_test_dir);
+    }
+
+    #[test]
+    fn member_folder_scans_only_that_member() {
+        let dir = two_member_workspace();
+        let workspace = discover(&dir.path().join("crates/b"), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["src/lib.rs"]);
+        assert_eq!(workspace.packages.len(), 1);
+        assert_eq!(place(&workspace, "src/lib.rs"), "member_b");
+    }
+
+    #[test]
+    fn nested_package_is_not_entered() {
+        let dir = two_member_workspace();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert!(!displays(&workspace).iter().any(|d| d.contains("fuzz")), "{:?}", displays(&workspace));
+    }
+
+    #[test]
+    fn broken_manifest_is_a_metadata_error_naming_it() {
+        let dir = tree(&[("Cargo.toml", "[package\n"), ("src/lib.rs", "")]);
+        let error = discover(dir.path(), &everything()).unwrap_err();
+        let message = error.to_string();
+        let manifest = dir.path().join("Cargo.toml");
+        assert!(
+            message.starts_with(&format!("{}: cargo metadata failed: ", manifest.display())),
+            "{message}"
+        );
+        assert!(matches!(error, DiscoverError::Metadata { .. }));
+    }
+
+    #[test]
+    fn folder_without_manifest_guesses_packages() {
+        let dir = tree(&[
+            ("foo/Cargo.toml", "[package]\nname = \"foo-bar\"\nedition = \"2018\"\n"),
+            ("foo/src/lib.rs", ""),
+            ("foo/src/x/y.rs", ""),
+            ("foo/src/bin/run.rs", ""),
+            ("foo/examples/demo.rs", ""),
+            ("old/Cargo.toml", "[package]\nname = \"old\"\n"),
+            ("old/lib/mylib.rs", ""),
+            ("old/lib/inner.rs", ""),
+            ("old/Cargo.toml.orig", ""),
+            ("broken/Cargo.toml", "[package\n"),
+            ("broken/src/lib.rs", ""),
+            ("loose.rs", ""),
+        ]);
+        fs::write(
+            dir.path().join("old/Cargo.toml"),
+            "[package]\nname = \"old\"\n[lib]\npath = \"lib/mylib.rs\"\n",
+        )
+        .unwrap();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(
+            displays(&workspace),
+            [
+                "broken/src/lib.rs",
+                "foo/examples/demo.rs",
+                "foo/src/bin/run.rs",
+                "foo/src/lib.rs",
+                "foo/src/x/y.rs",
+                "loose.rs",
+                "old/lib/inner.rs",
+                "old/lib/mylib.rs",
+            ]
+        );
+        assert_eq!(place(&workspace, "foo/src/x/y.rs"), "foo_bar::x::y");
+        assert_eq!(place(&workspace, "foo/src/bin/run.rs"), "run");
+        assert_eq!(place(&workspace, "foo/examples/demo.rs"), "demo");
+        assert_eq!(place(&workspace, "old/lib/inner.rs"), "old::inner");
+        assert_eq!(place(&workspace, "loose.rs"), "-");
+        assert_eq!(place(&workspace, "broken/src/lib.rs"), "-");
+        assert_eq!(file(&workspace, "foo/src/x/y.rs").edition, Edition::E2018);
+        // No edition in the manifest means 2015, as cargo reads it.
+        assert_eq!(file(&workspace, "old/lib/inner.rs").edition, Edition::E2015);
+        assert_eq!(file(&workspace, "loose.rs").edition, Edition::E2021);
+        assert_eq!(workspace.problems.len(), 1, "{:?}", workspace.problems);
+        assert_eq!(workspace.problems[0].path, dir.path().join("broken/Cargo.toml"));
+        assert!(
+            workspace.problems[0].message.starts_with("cannot read the manifest: "),
+            "{}",
+            workspace.problems[0].message
+        );
+    }
+
+    #[test]
+    fn folder_inherits_the_workspace_edition() {
+        let dir = tree(&[
+            ("ws/Cargo.toml", "[workspace]\nmembers = [\"m\"]\n[workspace.package]\nedition = \"2024\"\n"),
+            ("ws/m/Cargo.toml", "[package]\nname = \"m\"\nedition.workspace = true\n"),
+            ("ws/m/src/lib.rs", ""),
+        ]);
+        let workspace = discover(&dir.path().join("ws/m/src"), &everything()).unwrap();
+        // The manifest search stops at the scanned folder.
+        assert_eq!(place(&workspace, "lib.rs"), "-");
+        let workspace = discover(&dir.path().join("ws/m/src/lib.rs"), &everything()).unwrap();
+        let lib_rs = &workspace.files[0];
+        assert_eq!(place(&workspace, &lib_rs.display), "m");
+        assert_eq!(lib_rs.edition, Edition::E2024);
+    }
+
+    #[test]
+    fn single_file_keeps_the_path_as_given() {
+        let dir = tree(&[("Cargo.toml", MEMBER_A), ("src/rt.rs", ""), ("src/lib.rs", "")]);
+        let path = dir.path().join("src/rt.rs");
+        let workspace = discover(&path, &FileFilter::new(&[], &["**".into()]).unwrap()).unwrap();
+        assert_eq!(displays(&workspace), [slash_path(&path)]);
+        assert_eq!(place(&workspace, &slash_path(&path)), "member_a::rt");
+    }
+
+    #[test]
+    fn single_file_must_be_rust() {
+        let dir = tree(&[("notes.txt", "")]);
+        let error = discover(&dir.path().join("notes.txt"), &everything()).unwrap_err();
+        assert!(matches!(error, DiscoverError::NotRust { .. }), "{error}");
+    }
+
+    #[test]
+    fn missing_path_is_an_error() {
+        let dir = tree(&[]);
+        let error = discover(&dir.path().join("nope"), &everything()).unwrap_err();
+        assert!(error.to_string().ends_with("nope: no such file or folder"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_is_a_problem_and_the_walk_goes_on() {
+        let dir = tree(&[("src/lib.rs", ""), ("src/a/b.rs", "")]);
+        std::os::unix::fs::symlink("..", dir.path().join("src/a/up")).unwrap();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["src/a/b.rs", "src/lib.rs"]);
+        assert_eq!(workspace.problems.len(), 1, "{:?}", workspace.problems);
+        assert_eq!(workspace.problems[0].path, dir.path().join("src/a/up"));
+        assert!(
+            workspace.problems[0].message.starts_with("symbolic link loop"),
+            "{}",
+            workspace.problems[0].message
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_folder_is_scanned_once() {
+        let dir = tree(&[("real/x.rs", "")]);
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("alias")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("zlink")).unwrap();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["real/x.rs"]);
+        std::fs::rename(dir.path().join("real"), dir.path().join(".real")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join(".real"), dir.path().join("alias2")).unwrap();
+        std::fs::remove_file(dir.path().join("alias")).unwrap();
+        std::fs::remove_file(dir.path().join("zlink")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join(".real"), dir.path().join("zlink2")).unwrap();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["alias2/x.rs"]);
+    }
+
+    #[test]
+    fn gitignored_file_is_skipped_without_git() {
+        let dir = tree(&[
+            (".gitignore", "generated.rs\n"),
+            ("src/lib.rs", ""),
+            ("src/generated.rs", ""),
+            (".hidden/x.rs", ""),
+        ]);
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["src/lib.rs"]);
+    }
+
+    #[test]
+    fn cargo_target_folder_is_skipped_but_a_module_named_target_is_not() {
+        let dir = tree(&[
+            ("Cargo.toml", MEMBER_A),
+            ("src/lib.rs", ""),
+            ("src/target/mod.rs", ""),
+            ("target/debug/x.rs", ""),
+        ]);
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["src/lib.rs", "src/target/mod.rs"]);
+    }
+
+    #[test]
+    fn include_and_exclude_match_the_display_path() {
+        let dir = tree(&[("src/lib.rs", ""), ("src/gen/out.rs", ""), ("tools/x.rs", "")]);
+        let filter = FileFilter::new(&["src/**".into()], &["src/gen/**".into()]).unwrap();
+        let workspace = discover(dir.path(), &filter).unwrap();
+        assert_eq!(displays(&workspace), ["src/lib.rs"]);
+        let filter = FileFilter::new(&["*.rs".into()], &[]).unwrap();
+        assert!(!filter.matches("src/lib.rs"), "`*` must not cross `/`");
+    }
+
+    #[test]
+    fn invalid_glob_is_an_error() {
+        let error = FileFilter::new(&["a[".into()], &[]).unwrap_err();
+        assert!(error.to_string().starts_with("invalid glob \"a[\": "), "{error}");
+    }
+
+    #[test]
+    fn huge_file_is_a_problem_not_a_file() {
+        let dir = tree(&[("small.rs", "")]);
+        let big = fs::File::create(dir.path().join("big.rs")).unwrap();
+        big.set_len(MAX_FILE_SIZE + 1).unwrap();
+        let workspace = discover(dir.path(), &everything()).unwrap();
+        assert_eq!(displays(&workspace), ["small.rs"]);
+        assert_eq!(workspace.problems.len(), 1);
+        assert_eq!(workspace.problems[0].message, "file is larger than 8 MiB; skipped");
+        let problem = read_source(&dir.path().join("big.rs")).unwrap_err();
+        assert_eq!(problem.message, "file is larger than 8 MiB; skipped");
+    }
+
+    #[test]
+    fn read_source_reports_the_first_bad_byte() {
+        let dir = tree(&[]);
+        let path = dir.path().join("bad.rs");
+        fs::write(&path, b"fn main() {}\n\xff\xfe").unwrap();
+        let problem = read_source(&path).unwrap_err();
+        assert_eq!(problem.path, path);
+        assert_eq!(problem.message, "not valid UTF-8 (first bad byte at offset 13)");
+    }
+
+    #[test]
+    fn read_source_reads_text_and_reports_missing_files() {
+        let dir = tree(&[("ok.rs", "fn main() {}\n")]);
+        assert_eq!(read_source(&dir.path().join("ok.rs")).unwrap(), "fn main() {}\n");
+        let problem = read_source(&dir.path().join("gone.rs")).unwrap_err();
+        assert!(problem.message.starts_with("cannot read: "), "{}", problem.message);
+    }
+
+    #[test]
+    fn editions_parse_from_manifest_strings() {
+        assert_eq!(Edition::parse("2015"), Some(Edition::E2015));
+        assert_eq!(Edition::parse("2024"), Some(Edition::E2024));
+        assert_eq!(Edition::parse("2030"), None);
+        assert_eq!(Edition::default(), Edition::E2021);
+        assert_eq!(Edition::E2018.as_str(), "2018");
+    }
+}

@@ -1,0 +1,15 @@
+//! corral rounds up bare task spawns in a Rust workspace.
+//!
+//! The pipeline runs one way: `discover` (files) -> `parse` (trees) ->
+//! `sites` (spawn sites and verdicts, resolved through `resolve`) ->
+//! `render` (human, JSON, GitHub, SARIF). Only `discover` touches the file
+//! system and only `cli` knows about terminals and exit codes.
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod parse;
+pub mod render;
+pub mod resolve;
+pub mod scan;
+pub mod sites;

@@ -1,0 +1,251 @@
+//! The names each module and block of one syntax tree binds.
+
+use std::collections::HashMap;
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast, ast::HasName, ast::HasVisibility};
+
+use super::path::{UseEntry, WrittenPath, use_entries};
+
+/// What a name in a scope stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// Brought in by `use`; the path is relative to the module that wrote it.
+    Import { target: WrittenPath, public: bool },
+    /// A child module (`mod x;` or `mod x { .. }`).
+    Module,
+    /// Any other item defined here: a function, type, constant.
+    Item,
+}
+
+/// The names one scope binds, and the globs it opens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    pub items: HashMap<String, Binding>,
+    pub globs: Vec<WrittenPath>,
+}
+
+impl Names {
+    /// Adds another file's (or cfg branch's) bindings of the same module; first one wins.
+    pub fn merge(&mut self, other: Names) {
+        for (name, binding) in other.items {
+            self.items.entry(name).or_insert(binding);
+        }
+        for glob in other.globs {
+            if !self.globs.contains(&glob) {
+                self.globs.push(glob);
+            }
+        }
+    }
+
+    fn bind(&mut self, name: String, binding: Binding) {
+        // An item and an import of the same name cannot both exist; keep the first seen.
+        self.items.entry(name).or_insert(binding);
+    }
+}
+
+/// A module's scope inside a tree: the file itself, or an inline `mod x { .. }`.
+#[derive(Debug, Clone)]
+pub struct ModuleScope {
+    /// Absolute module path: the crate key, then module names.
+    pub path: Vec<String>,
+    /// Range covered, in the tree's own offsets.
+    pub start: u32,
+    pub end: u32,
+    pub names: Names,
+}
+
+/// A block (`{ .. }` of a function or expression) that declares items or `use`s.
+#[derive(Debug, Clone)]
+pub struct BlockScope {
+    pub start: u32,
+    pub end: u32,
+    pub names: Names,
+}
+
+/// Every scope of one tree.
+#[derive(Debug, Clone, Default)]
+pub struct TreeScopes {
+    pub modules: Vec<ModuleScope>,
+    pub blocks: Vec<BlockScope>,
+}
+
+impl TreeScopes {
+    /// Collects the scopes of `root`, whose own module path is `module` (a macro
+    /// fragment passes the module its macro call sits in).
+    pub fn collect(root: &SyntaxNode, module: &[String]) -> TreeScopes {
+        let mut scopes = TreeScopes::default();
+        let range = root.text_range();
+        scopes.modules.push(ModuleScope {
+            path: module.to_vec(),
+            start: range.start().into(),
+            end: range.end().into(),
+            names: Names::default(),
+        });
+        // Inline modules first, so that items can find their container by range.
+        for node in root.descendants() {
+            if let Some(inline) = ast::Module::cast(node.clone()) {
+                if inline.item_list().is_some() {
+                    let mut path = scopes.container_module_path(&node);
+                    let Some(name) = inline.name() else { continue };
+                    path.push(name.text().to_string());
+                    let range = node.text_range();
+                    scopes.modules.push(ModuleScope {
+                        path,
+                        start: range.start().into(),
+                        end: range.end().into(),
+                        names: Names::default(),
+                    });
+                }
+            }
+        }
+        for node in root.descendants() {
+            let Some(name_entries) = bindings_of(&node) else { continue };
+            let Some(parent) = node.parent() else { continue };
+            let names = match parent.kind() {
+                SyntaxKind::SOURCE_FILE => &mut scopes.modules[0].names,
+                SyntaxKind::ITEM_LIST if parent.parent().is_some_and(|p| p.kind() == SyntaxKind::MODULE) => {
+                    let range = parent.parent().map(|p| p.text_range()).unwrap_or(parent.text_range());
+                    let start: u32 = range.start().into();
+                    match scopes.modules.iter_mut().find(|m| m.start == start) {
+                        Some(module) => &mut module.names,
+                        None => continue,
+                    }
+                }
+                SyntaxKind::STMT_LIST => {
+                    let range = parent.text_range();
+                    let (start, end) = (range.start().into(), range.end().into());
+                    let index = match scopes.blocks.iter().position(|b| b.start == start && b.end == end) {
+                        Some(index) => index,
+                        None => {
+                            scopes.blocks.push(BlockScope { start, end, names: Names::default() });
+                            scopes.blocks.len() - 1
+                        }
+                    };
+                    &mut scopes.blocks[index].names
+                }
+                _ => continue,
+            };
+            for entry in name_entries {
+                match entry {
+                    NameEntry::Bound(name, binding) => names.bind(name, binding),
+                    NameEntry::Glob(target) => {
+                        if !names.globs.contains(&target) {
+                            names.globs.push(target)
+                        }
+                    }
+                }
+            }
+        }
+        scopes
+    }
+
+    /// The module scope that holds `offset`, innermost.
+    pub fn module_at(&self, offset: u32) -> &ModuleScope {
+        self.modules
+            .iter()
+            .filter(|m| m.start <= offset && offset < m.end.max(m.start + 1))
+            .min_by_key(|m| m.end - m.start)
+            .unwrap_or(&self.modules[0])
+    }
+
+    /// Indices of the block scopes around `offset` inside its module, innermost first.
+    pub fn blocks_at(&self, offset: u32) -> Vec<usize> {
+        let module = self.module_at(offset);
+        let mut blocks: Vec<usize> = (0..self.blocks.len())
+            .filter(|&i| {
+                let b = &self.blocks[i];
+                b.start <= offset && offset < b.end && module.start <= b.start && b.end <= module.end
+            })
+            .collect();
+        blocks.sort_by_key(|&i| self.blocks[i].end - self.blocks[i].start);
+        blocks
+    }
+
+    fn container_module_path(&self, node: &SyntaxNode) -> Vec<String> {
+        let offset: u32 = node.text_range().start().into();
+        // Only modules already known (outer ones come first in preorder) can contain it.
+        self.modules
+            .iter()
+            .filter(|m| m.start < offset && offset < m.end)
+            .min_by_key(|m| m.end - m.start)
+            .map(|m| m.path.clone())
+            .unwrap_or_else(|| self.modules[0].path.clone())
+    }
+}
+
+enum NameEntry {
+    Bound(String, Binding),
+    Glob(WrittenPath),
+}
+
+/// The names an item binds in its container; `None` for nodes that are not items.
+fn bindings_of(node: &SyntaxNode) -> Option<Vec<NameEntry>> {
+    let item = ast::Item::cast(node.clone())?;
+    let named = |name: Option<ast::Name>, binding: Binding| {
+        name.map(|n| vec![NameEntry::Bound(n.text().to_string(), binding)]).unwrap_or_default()
+    };
+    let entries = match &item {
+        ast::Item::Use(item) => {
+            let public = item.visibility().is_some();
+            use_entries(item)
+                .into_iter()
+                .map(|entry| match entry {
+                    UseEntry::Named { name, target } => {
+                        NameEntry::Bound(name, Binding::Import { target, public })
+                    }
+                    UseEntry::Glob { target } => NameEntry::Glob(target),
+                })
+                .collect()
+        }
+        ast::Item::Module(item) => named(item.name(), Binding::Module),
+        ast::Item::ExternCrate(item) => {
+            let target = item.name_ref()?.text().to_string();
+            let name =
+                item.rename().and_then(|r| r.name()).map(|n| n.text().to_string()).unwrap_or(target.clone());
+            vec![NameEntry::Bound(
+                name,
+                Binding::Import {
+                    target: WrittenPath { global: true, segments: vec![target] },
+                    public: false,
+                },
+            )]
+        }
+        ast::Item::Fn(item) => named(item.name(), Binding::Item),
+        ast::Item::Struct(item) => named(item.name(), Binding::Item),
+        ast::Item::Enum(item) => named(item.name(), Binding::Item),
+        ast::Item::Union(item) => named(item.name(), Binding::Item),
+        ast::Item::Trait(item) => named(item.name(), Binding::Item),
+        ast::Item::Const(item) => named(item.name(), Binding::Item),
+        ast::Item::Static(item) => named(item.name(), Binding::Item),
+        ast::Item::TypeAlias(item) => named(item.name(), Binding::Item),
+        _ => return None,
+    };
+    Some(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    fn scopes(text: &str) -> TreeScopes {
+        let file = SourceFile::parse(text, Edition::Edition2021).tree();
+        TreeScopes::collect(file.syntax(), &["app".to_string()])
+    }
+
+    #[test]
+    fn module_block_and_inline_module_scopes() {
+        let text = "use tokio::spawn as go;\nmod inner { pub use tokio::task::*; fn spawn() {} }\nfn f() { use std::thread; thread::spawn(|| {}); }\n";
+        let scopes = scopes(text);
+        assert!(matches!(scopes.modules[0].names.items.get("go"), Some(Binding::Import { .. })));
+        assert_eq!(scopes.modules[0].names.items.get("inner"), Some(&Binding::Module));
+        let inner = &scopes.modules[1];
+        assert_eq!(inner.path, ["app", "inner"]);
+        assert_eq!(inner.names.globs.len(), 1);
+        assert_eq!(inner.names.items.get("spawn"), Some(&Binding::Item));
+        let call = text.find("thread::spawn").unwrap() as u32;
+        let blocks = scopes.blocks_at(call);
+        assert_eq!(blocks.len(), 1);
+        assert!(scopes.blocks[blocks[0]].names.items.contains_key("thread"));
+    }
+}

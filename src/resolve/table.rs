@@ -1,0 +1,252 @@
+//! The workspace's modules in one table, and path resolution through it.
+//!
+//! A path written at a call site is followed step by step: its first segment
+//! through the enclosing blocks, the module, its globs and the extern crates;
+//! then, while the path points into a workspace crate, through that module's
+//! `use` items (re-exports, renames, globs) until it leaves the workspace or
+//! lands on a local item. The absolute path it ends on is what `catalogue`
+//! matches.
+
+use std::collections::{HashMap, HashSet};
+
+use super::catalogue::Catalogue;
+use super::path::WrittenPath;
+use super::scope::{Binding, Names};
+
+/// How deep re-export chains are followed before giving up (cycles end here too).
+const MAX_DEPTH: usize = 24;
+
+/// Crates whose names are always in scope, whatever the manifest says.
+const PRELUDE_CRATES: &[&str] = &["std", "core", "alloc"];
+
+/// What a path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// An item outside the workspace, by absolute path (`tokio::task::spawn`).
+    External(Vec<String>),
+    /// An item defined in the workspace that is not a re-export of an external one.
+    Local,
+    /// An item defined in the workspace at this absolute path (a function, a type).
+    Defined(Vec<String>),
+    /// A workspace module that has no item of that name (so it is no spawn either).
+    Missing,
+    /// The syntax tier cannot tell; the reason says why.
+    Unknown(String),
+}
+
+/// Where a path is written: its module and the blocks around it.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// Absolute module path, starting with the crate key.
+    pub module: &'a [String],
+    /// Block scopes around the site, innermost first.
+    pub blocks: &'a [&'a Names],
+}
+
+/// Every module of the workspace that corral parsed, by absolute path.
+#[derive(Debug, Default)]
+pub struct ModuleTable {
+    modules: HashMap<Vec<String>, Names>,
+    crates: HashSet<String>,
+}
+
+impl ModuleTable {
+    /// Adds a module's names; a module split across cfg branches or fragments merges.
+    pub fn insert(&mut self, path: Vec<String>, names: Names) {
+        if let Some(first) = path.first() {
+            self.crates.insert(first.clone());
+        }
+        match self.modules.get_mut(&path) {
+            Some(existing) => existing.merge(names),
+            None => {
+                self.modules.insert(path, names);
+            }
+        }
+    }
+
+    /// Declares a crate key even when none of its files were parsed.
+    pub fn declare_crate(&mut self, key: &str) {
+        self.crates.insert(key.to_string());
+    }
+
+    pub fn is_workspace_crate(&self, key: &str) -> bool {
+        self.crates.contains(key)
+    }
+
+    /// Names bound anywhere in the workspace to a function of the catalogue, for
+    /// the pre-filter: a file can call `go(..)` without ever writing `spawn`.
+    pub fn spawn_aliases(&self, catalogue: &Catalogue) -> Vec<(String, Vec<String>)> {
+        let mut aliases = Vec::new();
+        for (module, names) in &self.modules {
+            for (name, binding) in &names.items {
+                if !matches!(binding, Binding::Import { .. }) {
+                    continue;
+                }
+                let place = Place { module, blocks: &[] };
+                let written = WrittenPath { global: false, segments: vec!["self".into(), name.clone()] };
+                if let Resolution::External(path) = self.resolve(catalogue, place, &written) {
+                    if catalogue.function(&path).is_some() {
+                        aliases.push((name.clone(), module.clone()));
+                    }
+                }
+            }
+        }
+        aliases.sort();
+        aliases
+    }
+
+    /// Resolves a path written at `place`.
+    pub fn resolve(&self, catalogue: &Catalogue, place: Place, written: &WrittenPath) -> Resolution {
+        self.resolve_at(catalogue, place, written, 0)
+    }
+
+    fn resolve_at(
+        &self,
+        catalogue: &Catalogue,
+        place: Place,
+        written: &WrittenPath,
+        depth: usize,
+    ) -> Resolution {
+        if depth > MAX_DEPTH {
+            return Resolution::Unknown(format!("`{}` goes through too many re-exports", written.display()));
+        }
+        let segments = &written.segments;
+        let Some(first) = segments.first() else {
+            return Resolution::Unknown("empty path".into());
+        };
+        if written.global {
+            return self.follow(catalogue, segments.clone(), depth + 1);
+        }
+        let absolute = match first.as_str() {
+            "crate" => prefixed(&place.module[..1.min(place.module.len())], &segments[1..]),
+            "self" => prefixed(place.module, &segments[1..]),
+            "super" => {
+                let ups = segments.iter().take_while(|s| *s == "super").count();
+                if ups >= place.module.len() {
+                    return Resolution::Unknown(format!(
+                        "`{}` climbs above the crate root",
+                        written.display()
+                    ));
+                }
+                prefixed(&place.module[..place.module.len() - ups], &segments[ups..])
+            }
+            "Self" => return Resolution::Local,
+            name => {
+                let module_names = self.modules.get(place.module);
+                let scopes = place.blocks.iter().copied().chain(module_names);
+                for names in scopes.clone() {
+                    if let Some(binding) = names.items.get(name) {
+                        return self.through_binding(
+                            catalogue,
+                            place.module,
+                            name,
+                            binding,
+                            &segments[1..],
+                            depth,
+                        );
+                    }
+                }
+                let mut unresolved_globs = Vec::new();
+                for names in scopes {
+                    for glob in &names.globs {
+                        let mut candidate = glob.clone();
+                        candidate.segments.extend(segments.iter().cloned());
+                        let outer = Place { module: place.module, blocks: &[] };
+                        match self.resolve_at(catalogue, outer, &candidate, depth + 1) {
+                            Resolution::External(path) if catalogue.knows_prefix(&path) => {
+                                return Resolution::External(path);
+                            }
+                            found @ (Resolution::Local | Resolution::Defined(_)) => return found,
+                            _ => unresolved_globs.push(glob.display()),
+                        }
+                    }
+                }
+                if PRELUDE_CRATES.contains(&name)
+                    || self.crates.contains(name)
+                    || catalogue.knows_prefix(&segments[..1])
+                {
+                    return self.follow(catalogue, segments.clone(), depth + 1);
+                }
+                if let Some(glob) = unresolved_globs.first() {
+                    return Resolution::Unknown(format!(
+                        "`{name}` may come from `use {glob}::*`, which the syntax tier cannot see into"
+                    ));
+                }
+                if segments.len() == 1 {
+                    return Resolution::Unknown(format!(
+                        "`{name}` is neither defined nor imported in this module"
+                    ));
+                }
+                // Any other first segment is an extern crate the workspace depends on.
+                return self.follow(catalogue, segments.clone(), depth + 1);
+            }
+        };
+        self.follow(catalogue, absolute, depth + 1)
+    }
+
+    fn through_binding(
+        &self,
+        catalogue: &Catalogue,
+        module: &[String],
+        name: &str,
+        binding: &Binding,
+        rest: &[String],
+        depth: usize,
+    ) -> Resolution {
+        match binding {
+            Binding::Import { target, .. } => {
+                let place = Place { module, blocks: &[] };
+                match self.resolve_at(catalogue, place, target, depth + 1) {
+                    Resolution::External(path) => self.follow(catalogue, prefixed(&path, rest), depth + 1),
+                    other => other,
+                }
+            }
+            Binding::Module => {
+                let mut path = module.to_vec();
+                path.push(name.to_string());
+                self.follow(catalogue, prefixed(&path, rest), depth + 1)
+            }
+            Binding::Item if rest.is_empty() => Resolution::Defined(prefixed(module, &[name.to_string()])),
+            Binding::Item => Resolution::Local,
+        }
+    }
+
+    /// Follows an absolute path through workspace modules until it leaves the workspace.
+    fn follow(&self, catalogue: &Catalogue, path: Vec<String>, depth: usize) -> Resolution {
+        if depth > MAX_DEPTH {
+            return Resolution::Unknown(format!("`{}` goes through too many re-exports", path.join("::")));
+        }
+        let Some(first) = path.first() else { return Resolution::Local };
+        // A known function wins even when its crate is vendored into the scanned folder.
+        if !self.crates.contains(first) || catalogue.function(&path).is_some() {
+            return Resolution::External(path);
+        }
+        let Some(split) = (1..path.len()).rev().find(|&k| self.modules.contains_key(&path[..k])) else {
+            // The module exists but no file of it mentions a spawn: nothing it names can be one.
+            return Resolution::Local;
+        };
+        let module = &path[..split];
+        let name = &path[split];
+        let names = &self.modules[module];
+        if let Some(binding) = names.items.get(name) {
+            return self.through_binding(catalogue, module, name, binding, &path[split + 1..], depth);
+        }
+        for glob in &names.globs {
+            let mut candidate = glob.clone();
+            candidate.segments.extend(path[split..].iter().cloned());
+            let place = Place { module, blocks: &[] };
+            match self.resolve_at(catalogue, place, &candidate, depth + 1) {
+                Resolution::External(found) if catalogue.knows_prefix(&found) => {
+                    return Resolution::External(found);
+                }
+                found @ (Resolution::Local | Resolution::Defined(_)) => return found,
+                _ => {}
+            }
+        }
+        Resolution::Missing
+    }
+}
+
+fn prefixed(prefix: &[String], rest: &[String]) -> Vec<String> {
+    prefix.iter().chain(rest).cloned().collect()
+}

@@ -1,0 +1,207 @@
+//! The `check` / `list` pipeline: discovered files in, sorted spawn sites out.
+//!
+//! Files are read and pre-filtered in parallel: a file in which no needle
+//! word (`spawn`, configured names) appears cannot hold a site unless it uses
+//! an alias defined elsewhere, so it is not parsed. Once the workspace's
+//! modules are known, the aliases they define (`pub use tokio::spawn as go;`)
+//! become needles too, and the files that mention them are scanned again.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::discover::{self, SourceFile, TargetKind, Workspace};
+use crate::parse::syntax_edition;
+use crate::resolve::catalogue::Catalogue;
+use crate::resolve::table::ModuleTable;
+use crate::sites::classify::{Classifier, FileMeta};
+use crate::sites::collect::{FileFacts, FileInput, collect_file};
+use crate::sites::model::{FileProblem, SpawnSite};
+
+/// How many rounds of alias discovery run before the scan settles.
+const MAX_ALIAS_ROUNDS: usize = 4;
+
+/// The outcome of a scan: every site, sorted, and the files that had problems.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub sites: Vec<SpawnSite>,
+    pub problems: Vec<FileProblem>,
+    pub files_read: usize,
+    pub files_parsed: usize,
+}
+
+/// Finds and classifies every spawn site of a discovered workspace.
+pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
+    let extra: Vec<Vec<String>> = config.extra_spawns.iter().map(|s| s.path.clone()).collect();
+    let catalogue = Catalogue::new(&extra, &config.tracker_types);
+    let modules: Vec<Vec<String>> = workspace.files.iter().map(|file| module_path(workspace, file)).collect();
+
+    let mut needles: Vec<String> = catalogue.needles().to_vec();
+    let mut facts: Vec<Option<FileFacts>> = vec![None; workspace.files.len()];
+    let mut problems: Vec<Option<FileProblem>> = vec![None; workspace.files.len()];
+    let mut table = ModuleTable::default();
+    for module in &modules {
+        if let Some(key) = module.first() {
+            table.declare_crate(key);
+        }
+    }
+
+    // Round one reads every file; later rounds only look for new aliases.
+    let mut new_words: Vec<String> = needles.clone();
+    let mut known_aliases: HashSet<String> = HashSet::new();
+    for _ in 0..MAX_ALIAS_ROUNDS {
+        let round: Vec<(usize, Result<Option<FileFacts>, FileProblem>)> = workspace
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(index, file)| {
+                let text = match discover::read_source(&file.path) {
+                    Ok(text) => text,
+                    Err(problem) => {
+                        return (index, Err(FileProblem { path: file.display.clone().into(), ..problem }));
+                    }
+                };
+                if !new_words.iter().any(|word| contains_word(&text, word)) {
+                    return (index, Ok(None));
+                }
+                let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+                let input = FileInput {
+                    text: &text[bom..],
+                    edition: syntax_edition(file.edition),
+                    module: &modules[index],
+                    needles: &needles,
+                    marker: &config.marker,
+                };
+                let mut found = collect_file(input);
+                shift_offsets(&mut found, bom as u32);
+                (index, Ok(Some(found)))
+            })
+            .collect();
+        for (index, outcome) in round {
+            match outcome {
+                Ok(Some(found)) => {
+                    for (path, names) in &found.modules {
+                        table.insert(path.clone(), names.clone());
+                    }
+                    facts[index] = Some(found);
+                }
+                Ok(None) => {}
+                Err(problem) => problems[index] = Some(problem),
+            }
+        }
+        let aliases: Vec<String> = table
+            .spawn_aliases(&catalogue)
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                !needles.iter().any(|n| name.contains(n.as_str())) && known_aliases.insert(name.clone())
+            })
+            .collect();
+        if aliases.is_empty() {
+            break;
+        }
+        needles.extend(aliases.iter().cloned());
+        new_words = aliases;
+    }
+
+    let parsed: Vec<(usize, FileFacts)> =
+        facts.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect();
+    let classifier = Classifier::new(
+        &table,
+        &catalogue,
+        parsed.iter().map(|(_, f)| f),
+        &config.helper,
+        config.include_tests,
+    );
+    let mut sites: Vec<SpawnSite> = parsed
+        .par_iter()
+        .flat_map_iter(|(index, found)| {
+            let file = &workspace.files[*index];
+            let meta = FileMeta {
+                display: &file.display,
+                package: file.package.map(|p| workspace.packages[p].name.as_str()),
+                in_test_dir: file.in_test_dir,
+            };
+            let classifier = &classifier;
+            found
+                .candidates
+                .iter()
+                .filter_map(move |c| classifier.classify(found, c, meta))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    sites.sort_by(|a, b| (&a.path, a.start, a.end).cmp(&(&b.path, b.start, b.end)));
+    sites.dedup_by(|a, b| a.path == b.path && a.start == b.start && a.end == b.end);
+
+    let mut all_problems: Vec<FileProblem> = workspace.problems.clone();
+    all_problems.extend(problems.into_iter().flatten());
+    for (index, found) in &parsed {
+        let (quoted, count) = &found.syntax_errors;
+        if *count > 0 {
+            let more = if *count > quoted.len() {
+                format!(" (and {} more)", count - quoted.len())
+            } else {
+                String::new()
+            };
+            all_problems.push(FileProblem {
+                path: workspace.files[*index].display.clone().into(),
+                message: format!(
+                    "syntax error at {}{more}; sites in the rest of the file are still reported",
+                    quoted.join(", ")
+                ),
+            });
+        }
+    }
+    all_problems.sort_by(|a, b| a.path.cmp(&b.path));
+    ScanResult {
+        sites,
+        problems: all_problems,
+        files_read: workspace.files.len(),
+        files_parsed: parsed.len(),
+    }
+}
+
+/// The absolute module path of a file: its crate key, then its modules.
+///
+/// A library's key is its crate name, which is how other members write it;
+/// other targets get a key no path can spell, so they never collide with it.
+fn module_path(workspace: &Workspace, file: &SourceFile) -> Vec<String> {
+    let key = match (file.package, file.target) {
+        (Some(package), Some(target)) => {
+            let target = &workspace.packages[package].targets[target];
+            match target.kind {
+                TargetKind::Lib => target.name.clone(),
+                kind => format!("{kind:?}#{}", target.name),
+            }
+        }
+        (Some(package), None) => format!("#{}", workspace.packages[package].name),
+        _ => format!("#{}", file.display),
+    };
+    std::iter::once(key).chain(file.module_path.iter().cloned()).collect()
+}
+
+/// Whether `word` occurs in `text` (as a substring: a needle such as `spawn`
+/// must also match inside `spawn_blocking`).
+fn contains_word(text: &str, word: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), word.as_bytes()).is_some()
+}
+
+/// Moves every offset of a file's facts by `by` bytes (the BOM the parser did not see).
+fn shift_offsets(facts: &mut FileFacts, by: u32) {
+    if by == 0 {
+        return;
+    }
+    for candidate in &mut facts.candidates {
+        candidate.start += by;
+        candidate.end += by;
+        candidate.callee_start += by;
+        candidate.callee_end += by;
+        for enclosing in &mut candidate.context.enclosing {
+            enclosing.start += by;
+            enclosing.end += by;
+        }
+        candidate.context.anchor.0 += by;
+        candidate.context.anchor.1 += by;
+    }
+}

@@ -1,0 +1,275 @@
+//! The workspace stage: each candidate call, resolved through the module
+//! table, becomes a spawn site with one verdict, or is dropped as a look-alike.
+
+use std::collections::HashMap;
+
+use super::collect::{CallShape, Candidate, FileFacts, Marker, StructFields};
+use super::model::{Family, MethodContext, SiteContext, SpawnSite, Verdict};
+use super::receiver::{Receiver, ReceiverRoot};
+use crate::resolve::catalogue::{Catalogue, ValueKind, method_family, method_result};
+use crate::resolve::path::WrittenPath;
+use crate::resolve::scope::Names;
+use crate::resolve::table::{ModuleTable, Place, Resolution};
+
+/// The helper functions corral's own global helper module provides.
+const HELPER_FUNCTIONS: &[(&str, fn() -> Family)] = &[
+    ("spawn", || Family::TokioSpawn),
+    ("spawn_blocking", || Family::TokioSpawnBlocking),
+    ("spawn_local", || Family::TokioSpawnLocal),
+    ("spawn_thread", || Family::StdThreadSpawn),
+];
+
+/// Names a bare call to which is worth a "skipped" verdict when it cannot be resolved.
+const SPAWN_LEAVES: &[&str] = &["spawn", "spawn_blocking", "spawn_local"];
+
+/// What a file is, beyond its facts.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta<'a> {
+    pub display: &'a str,
+    pub package: Option<&'a str>,
+    pub in_test_dir: bool,
+}
+
+/// Everything classification reads, built once for the workspace.
+pub struct Classifier<'a> {
+    pub table: &'a ModuleTable,
+    pub catalogue: &'a Catalogue,
+    /// Structs by crate key and name.
+    pub structs: HashMap<(String, String), &'a StructFields>,
+    /// The global helper's path as configured (`crate::tasks`).
+    pub helper: Vec<String>,
+    pub include_tests: bool,
+}
+
+/// What a candidate turned out to be.
+enum Outcome {
+    Site(Family),
+    Tracked(Family),
+    Unresolved(String),
+    NotASpawn,
+}
+
+impl<'a> Classifier<'a> {
+    pub fn new(
+        table: &'a ModuleTable,
+        catalogue: &'a Catalogue,
+        files: impl Iterator<Item = &'a FileFacts>,
+        helper: &str,
+        include_tests: bool,
+    ) -> Classifier<'a> {
+        let mut structs = HashMap::new();
+        for facts in files {
+            for fields in &facts.structs {
+                let key = (fields.module.first().cloned().unwrap_or_default(), fields.name.clone());
+                structs.entry(key).or_insert(fields);
+            }
+        }
+        let helper = helper.split("::").map(str::to_string).collect();
+        Classifier { table, catalogue, structs, helper, include_tests }
+    }
+
+    /// The site a candidate is, or `None` for a call that starts no task.
+    pub fn classify(&self, facts: &FileFacts, candidate: &Candidate, file: FileMeta) -> Option<SpawnSite> {
+        let blocks: Vec<&Names> = candidate.blocks.iter().map(|&i| &facts.blocks[i]).collect();
+        let place = Place { module: &candidate.module, blocks: &blocks };
+        let outcome = match &candidate.shape {
+            CallShape::Path(path) => self.path_call(place, path),
+            CallShape::Method { name, receiver } => self.method_call(place, candidate, name, receiver),
+        };
+        let in_test = candidate.context.in_test_code || file.in_test_dir;
+        let (family, verdict) = match outcome {
+            Outcome::NotASpawn => return None,
+            Outcome::Tracked(family) => (family, Verdict::AlreadyTracked),
+            Outcome::Site(family) if in_test && !self.include_tests => (family, Verdict::TestCode),
+            Outcome::Unresolved(_) if in_test && !self.include_tests => {
+                (Family::Unresolved, Verdict::TestCode)
+            }
+            outcome => {
+                let (family, skipped) = match outcome {
+                    Outcome::Site(family) => (family, None),
+                    Outcome::Unresolved(reason) => (Family::Unresolved, Some(reason)),
+                    _ => unreachable!("handled above"),
+                };
+                let verdict = match (&candidate.marker, skipped) {
+                    (Marker::Reason(reason), _) => Verdict::Exempt { reason: reason.clone() },
+                    (Marker::Empty, _) => Verdict::ExemptWithoutReason,
+                    (Marker::None, Some(reason)) => Verdict::Skipped { reason },
+                    (Marker::None, None) => Verdict::Bare,
+                };
+                (family, verdict)
+            }
+        };
+        Some(SpawnSite {
+            path: file.display.to_string(),
+            package: file.package.map(str::to_string),
+            line: candidate.line,
+            column: candidate.column,
+            start: candidate.start,
+            end: candidate.end,
+            callee_start: candidate.callee_start,
+            callee_end: candidate.callee_end,
+            written_as: candidate.written_as.clone(),
+            family,
+            verdict,
+            handle: candidate.handle,
+            in_test,
+            context: self.site_context(candidate),
+            source_line: candidate.source_line.clone(),
+        })
+    }
+
+    fn path_call(&self, place: Place, path: &WrittenPath) -> Outcome {
+        match self.table.resolve(self.catalogue, place, path) {
+            Resolution::External(absolute) | Resolution::Defined(absolute) => {
+                if let Some(family) = self.helper_function(place, &absolute) {
+                    return Outcome::Tracked(family);
+                }
+                match self.catalogue.function(&absolute) {
+                    Some(family) => Outcome::Site(family),
+                    None => Outcome::NotASpawn,
+                }
+            }
+            Resolution::Local | Resolution::Missing => Outcome::NotASpawn,
+            Resolution::Unknown(reason) => {
+                let leaf = path.last();
+                let spawn_like = SPAWN_LEAVES.contains(&leaf)
+                    || self.catalogue.needles().iter().skip(1).any(|n| n == leaf);
+                if spawn_like { Outcome::Unresolved(reason) } else { Outcome::NotASpawn }
+            }
+        }
+    }
+
+    /// The family of a call to the configured global helper (`crate::tasks::spawn`).
+    fn helper_function(&self, place: Place, absolute: &[String]) -> Option<Family> {
+        let (name, module) = absolute.split_last()?;
+        let helper: Vec<String> = match self.helper.first().map(String::as_str) {
+            Some("crate") => place.module.iter().take(1).chain(&self.helper[1..]).cloned().collect(),
+            _ => self.helper.clone(),
+        };
+        if module != helper.as_slice() {
+            return None;
+        }
+        HELPER_FUNCTIONS.iter().find(|(known, _)| known == name).map(|(_, family)| family())
+    }
+
+    fn method_call(&self, place: Place, candidate: &Candidate, name: &str, receiver: &Receiver) -> Outcome {
+        let (root, methods) = match receiver {
+            Receiver::SelfValue => return Outcome::NotASpawn,
+            Receiver::Chain { root, methods } => (root, methods),
+        };
+        let start = match self.root_kind(place, candidate, root) {
+            Ok(kind) => kind,
+            Err(reason) => return self.unknown_receiver(name, reason),
+        };
+        let mut kind = start;
+        for method in methods {
+            match method_result(kind, method) {
+                Some(next) => kind = next,
+                None => {
+                    let reason = format!(
+                        "`.{method}(..)` in the receiver's chain hides its type from the syntax tier"
+                    );
+                    return self.unknown_receiver(name, reason);
+                }
+            }
+        }
+        match method_family(kind, name) {
+            Some(family) if kind == ValueKind::Tracker => Outcome::Tracked(family),
+            Some(family) => Outcome::Site(family),
+            None => Outcome::NotASpawn,
+        }
+    }
+
+    fn unknown_receiver(&self, method: &str, reason: String) -> Outcome {
+        if SPAWN_LEAVES.contains(&method) { Outcome::Unresolved(reason) } else { Outcome::NotASpawn }
+    }
+
+    /// What kind of value a receiver chain starts from.
+    fn root_kind(
+        &self,
+        place: Place,
+        candidate: &Candidate,
+        root: &ReceiverRoot,
+    ) -> Result<ValueKind, String> {
+        let unseen = |what: &str| format!("the type of `{what}` is not visible to the syntax tier");
+        match root {
+            ReceiverRoot::Constructor(path) => {
+                let kind = match self.table.resolve(self.catalogue, place, path) {
+                    Resolution::External(absolute) | Resolution::Defined(absolute) => {
+                        self.catalogue.constructor_kind(&absolute)
+                    }
+                    _ => None,
+                };
+                let tracker_by_name = path.segments.len() >= 2
+                    && self.catalogue.is_tracker_name(&path.segments[path.segments.len() - 2]);
+                kind.or(tracker_by_name.then_some(ValueKind::Tracker))
+                    .ok_or_else(|| unseen(&format!("{}(..)", path.display())))
+            }
+            ReceiverRoot::Typed(path) => self.type_kind(place, path).ok_or_else(|| unseen(&path.display())),
+            ReceiverRoot::SelfField(field) => {
+                let fields = candidate.context.method.as_ref().and_then(|m| {
+                    self.structs
+                        .get(&(candidate.module.first().cloned().unwrap_or_default(), m.self_name.clone()))
+                });
+                let found = fields
+                    .and_then(|s| s.fields.iter().find(|(name, _)| name == field).map(|(_, ty)| (*s, ty)));
+                match found {
+                    Some((owner, ty)) => {
+                        let owner_place = Place { module: &owner.module, blocks: &[] };
+                        self.type_kind(owner_place, ty).ok_or_else(|| unseen(&format!("self.{field}")))
+                    }
+                    None => Err(unseen(&format!("self.{field}"))),
+                }
+            }
+            ReceiverRoot::ClosureParam { callee } => {
+                match self.table.resolve(self.catalogue, place, callee) {
+                    Resolution::External(absolute) if self.catalogue.is_scope_function(&absolute) => {
+                        Ok(ValueKind::NotASpawner)
+                    }
+                    _ => Err(format!("a parameter of the closure passed to `{}`", callee.display())),
+                }
+            }
+            ReceiverRoot::Unknown(text) => Err(unseen(text)),
+        }
+    }
+
+    fn type_kind(&self, place: Place, path: &WrittenPath) -> Option<ValueKind> {
+        if let Resolution::External(absolute) | Resolution::Defined(absolute) =
+            self.table.resolve(self.catalogue, place, path)
+        {
+            if let Some(kind) = self.catalogue.type_kind(&absolute) {
+                return Some(kind);
+            }
+        }
+        self.catalogue.is_tracker_name(path.last()).then_some(ValueKind::Tracker)
+    }
+
+    fn site_context(&self, candidate: &Candidate) -> SiteContext {
+        let method = candidate.context.method.as_ref().map(|m| MethodContext {
+            self_type: m.self_type.clone(),
+            self_kind: m.self_kind.clone(),
+            tracker_field: self.tracker_field(&candidate.module, &m.self_name),
+        });
+        SiteContext {
+            function: candidate.context.function.clone(),
+            method,
+            enclosing: candidate.context.enclosing.clone(),
+            in_macro: candidate.in_macro.clone(),
+        }
+    }
+
+    /// The first field of the struct `name` whose type is a task tracker.
+    fn tracker_field(&self, module: &[String], name: &str) -> Option<String> {
+        let fields = self.structs.get(&(module.first().cloned().unwrap_or_default(), name.to_string()))?;
+        let place = Place { module: &fields.module, blocks: &[] };
+        fields.fields.iter().find_map(|(field, ty)| {
+            let is_tracker = match self.table.resolve(self.catalogue, place, ty) {
+                Resolution::External(absolute) | Resolution::Defined(absolute) => {
+                    self.catalogue.is_task_tracker(&absolute)
+                }
+                _ => false,
+            } || self.catalogue.is_tracker_name(ty.last());
+            is_tracker.then(|| field.clone())
+        })
+    }
+}

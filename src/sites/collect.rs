@@ -1,0 +1,363 @@
+//! The per-file pass: one file's text in, the facts the workspace stage needs
+//! out (the names its modules bind, its structs' interesting fields, and
+//! every call that may start a task, with its context). The syntax tree is
+//! dropped at the end, so memory stays flat however many files there are.
+
+use std::collections::HashMap;
+
+use ra_ap_syntax::{AstNode, Edition, SyntaxKind, ast, ast::HasName};
+
+use super::context::{CallContext, context_of, handle_use};
+use super::model::HandleUse;
+use super::receiver::{Receiver, receiver_of, type_path};
+use super::trees::TreeSet;
+use crate::parse::{LineIndex, parse_file};
+use crate::resolve::catalogue::is_spawn_method;
+use crate::resolve::path::WrittenPath;
+use crate::resolve::scope::{Binding, Names, TreeScopes};
+
+/// How many syntax errors of one file are worth quoting.
+const MAX_QUOTED_ERRORS: usize = 3;
+
+/// One file, as the per-file pass needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileInput<'a> {
+    pub text: &'a str,
+    pub edition: Edition,
+    /// Absolute module path of the file: crate key, then module names.
+    pub module: &'a [String],
+    /// Words a callee must contain to be considered (`spawn`, configured names, aliases).
+    pub needles: &'a [String],
+    /// The exempt marker word.
+    pub marker: &'a str,
+}
+
+/// What the per-file pass found.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// The file's modules (itself and inline ones) with the names they bind.
+    pub modules: Vec<(Vec<String>, Names)>,
+    /// Block scopes that candidates refer to by index.
+    pub blocks: Vec<Names>,
+    pub structs: Vec<StructFields>,
+    pub candidates: Vec<Candidate>,
+    /// Syntax errors, `line:column: message`, the first few of them, and how many there were.
+    pub syntax_errors: (Vec<String>, usize),
+}
+
+/// A struct's named fields whose type is a path, for tracker and runtime fields.
+#[derive(Debug, Clone)]
+pub struct StructFields {
+    pub module: Vec<String>,
+    pub name: String,
+    pub fields: Vec<(String, WrittenPath)>,
+}
+
+/// How a call names what it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallShape {
+    /// `path(args)`.
+    Path(WrittenPath),
+    /// `receiver.name(args)`.
+    Method { name: String, receiver: Receiver },
+}
+
+/// The comment a site carries, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Marker {
+    None,
+    Reason(String),
+    Empty,
+}
+
+/// A call that may start a task; the workspace stage decides.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub shape: CallShape,
+    pub module: Vec<String>,
+    /// Indices into `FileFacts::blocks`, innermost first.
+    pub blocks: Vec<usize>,
+    pub marker: Marker,
+    pub context: CallContext,
+    pub handle: HandleUse,
+    pub in_macro: Option<String>,
+    pub start: u32,
+    pub end: u32,
+    pub callee_start: u32,
+    pub callee_end: u32,
+    pub line: u32,
+    pub column: u32,
+    pub written_as: String,
+    pub source_line: String,
+}
+
+/// Runs the per-file pass.
+pub fn collect_file(input: FileInput) -> FileFacts {
+    let (file, errors) = parse_file(input.text, input.edition);
+    let lines = LineIndex::new(input.text);
+    let mut facts = FileFacts::default();
+    facts.syntax_errors.1 = errors.len();
+    for error in errors.iter().take(MAX_QUOTED_ERRORS) {
+        let (line, column) = lines.line_col(input.text, error.range().start().into());
+        facts.syntax_errors.0.push(format!("{line}:{column}: {error}"));
+    }
+
+    let file_scopes = TreeScopes::collect(file.syntax(), input.module);
+    let mut needles = input.needles.to_vec();
+    needles.extend(renamed_spawns(&file_scopes, input.needles));
+    let trees = TreeSet::new(&file, input.edition, &needles);
+
+    // Scopes of every tree; a fragment's module is the one its macro call sits in.
+    let mut tree_scopes = vec![file_scopes];
+    let mut block_base = vec![0];
+    facts.blocks.extend(tree_scopes[0].blocks.iter().map(|b| b.names.clone()));
+    for tree in &trees.trees[1..] {
+        let (parent, call) = tree.parent.as_ref().expect("fragments have a parent");
+        let module = tree_scopes[*parent].module_at(call.text_range().start().into()).path.clone();
+        let scopes = TreeScopes::collect(&tree.root, &module);
+        block_base.push(facts.blocks.len());
+        facts.blocks.extend(scopes.blocks.iter().map(|b| b.names.clone()));
+        tree_scopes.push(scopes);
+    }
+    facts.modules = tree_scopes[0].modules.iter().map(|m| (m.path.clone(), m.names.clone())).collect();
+    facts.structs = struct_fields(file.syntax(), &tree_scopes[0]);
+
+    let comments = comment_lines(file.syntax(), &lines);
+    for (index, tree) in trees.trees.iter().enumerate() {
+        for node in tree.root.descendants() {
+            let (shape, callee) = match node.kind() {
+                SyntaxKind::CALL_EXPR => {
+                    let Some(call) = ast::CallExpr::cast(node.clone()) else { continue };
+                    let Some(ast::Expr::PathExpr(callee)) = call.expr() else { continue };
+                    let Some(path) = callee.path().and_then(|p| WrittenPath::from_ast(&p)) else { continue };
+                    if !needles.iter().any(|needle| path.last().contains(needle.as_str())) {
+                        continue;
+                    }
+                    (CallShape::Path(path), callee.syntax().text_range())
+                }
+                SyntaxKind::METHOD_CALL_EXPR => {
+                    let Some(call) = ast::MethodCallExpr::cast(node.clone()) else { continue };
+                    let Some(name) = call.name_ref() else { continue };
+                    if !is_spawn_method(&name.text()) {
+                        continue;
+                    }
+                    let receiver = receiver_of(&trees, index, &call);
+                    (
+                        CallShape::Method { name: name.text().to_string(), receiver },
+                        name.syntax().text_range(),
+                    )
+                }
+                _ => continue,
+            };
+            let range = node.text_range();
+            let start = tree.file_offset(range.start().into());
+            let end = tree.file_offset(range.end().into());
+            let (line, column) = lines.line_col(input.text, start);
+            let context = context_of(&trees, index, &node);
+            let marker = marker_for(input.text, &lines, &comments, context.anchor, start, input.marker);
+            let written_as = match &shape {
+                CallShape::Path(path) => path.display(),
+                CallShape::Method { name, .. } => {
+                    let receiver = ast::MethodCallExpr::cast(node.clone())
+                        .and_then(|c| c.receiver())
+                        .map(|r| shorten(&r.syntax().text().to_string()))
+                        .unwrap_or_default();
+                    format!("{receiver}.{name}")
+                }
+            };
+            facts.candidates.push(Candidate {
+                module: module_of(&trees, &tree_scopes, index, &node),
+                blocks: blocks_of(&trees, &tree_scopes, &block_base, index, &node),
+                shape,
+                marker,
+                handle: handle_use(&node),
+                in_macro: trees.macro_name(index),
+                start,
+                end,
+                callee_start: tree.file_offset(callee.start().into()),
+                callee_end: tree.file_offset(callee.end().into()),
+                line,
+                column,
+                written_as,
+                source_line: lines.line_text(input.text, line as usize - 1).to_string(),
+                context,
+            });
+        }
+    }
+    facts
+}
+
+/// Names this file binds to a renamed spawn (`use tokio::spawn as go;`).
+fn renamed_spawns(scopes: &TreeScopes, needles: &[String]) -> Vec<String> {
+    let all = scopes.modules.iter().map(|m| &m.names).chain(scopes.blocks.iter().map(|b| &b.names));
+    let mut names = Vec::new();
+    for scope in all {
+        for (name, binding) in &scope.items {
+            if let Binding::Import { target, .. } = binding {
+                let renamed = target.last() != name;
+                if renamed && needles.iter().any(|needle| target.last().contains(needle.as_str())) {
+                    names.push(name.clone());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn module_of(
+    trees: &TreeSet,
+    scopes: &[TreeScopes],
+    tree: usize,
+    node: &ra_ap_syntax::SyntaxNode,
+) -> Vec<String> {
+    let (mut tree, mut offset): (usize, u32) = (tree, node.text_range().start().into());
+    while let Some((parent, call)) = &trees.trees[tree].parent {
+        tree = *parent;
+        offset = call.text_range().start().into();
+    }
+    scopes[tree].module_at(offset).path.clone()
+}
+
+fn blocks_of(
+    trees: &TreeSet,
+    scopes: &[TreeScopes],
+    base: &[usize],
+    tree: usize,
+    node: &ra_ap_syntax::SyntaxNode,
+) -> Vec<usize> {
+    let (mut tree, mut offset): (usize, u32) = (tree, node.text_range().start().into());
+    let mut blocks = Vec::new();
+    loop {
+        blocks.extend(scopes[tree].blocks_at(offset).into_iter().map(|b| base[tree] + b));
+        match &trees.trees[tree].parent {
+            Some((parent, call)) => {
+                tree = *parent;
+                offset = call.text_range().start().into();
+            }
+            None => return blocks,
+        }
+    }
+}
+
+fn struct_fields(root: &ra_ap_syntax::SyntaxNode, scopes: &TreeScopes) -> Vec<StructFields> {
+    let mut out = Vec::new();
+    for item in root.descendants().filter_map(ast::Struct::cast) {
+        let Some(name) = item.name() else { continue };
+        let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else { continue };
+        let fields: Vec<(String, WrittenPath)> = list
+            .fields()
+            .filter_map(|field| Some((field.name()?.text().to_string(), type_path(&field.ty()?)?)))
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        let module = scopes.module_at(item.syntax().text_range().start().into()).path.clone();
+        out.push(StructFields { module, name: name.text().to_string(), fields });
+    }
+    out
+}
+
+/// Comments by 0-based line: their text, for exempt markers.
+fn comment_lines(root: &ra_ap_syntax::SyntaxNode, lines: &LineIndex) -> HashMap<usize, Vec<String>> {
+    let mut out: HashMap<usize, Vec<String>> = HashMap::new();
+    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
+        if token.kind() == SyntaxKind::COMMENT {
+            let range = token.text_range();
+            let first = lines.line_of(range.start().into());
+            let last = lines.line_of(u32::from(range.end()).saturating_sub(1));
+            for line in first..=last {
+                out.entry(line).or_default().push(token.text().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Finds an exempt marker on the anchor's lines or in the comment lines right above it.
+fn marker_for(
+    text: &str,
+    lines: &LineIndex,
+    comments: &HashMap<usize, Vec<String>>,
+    anchor: (u32, u32),
+    call_start: u32,
+    marker: &str,
+) -> Marker {
+    let first = lines.line_of(anchor.0);
+    let last = lines.line_of(anchor.1.saturating_sub(1).max(anchor.0));
+    let call_line = lines.line_of(call_start);
+    let mut candidates = vec![first, last, call_line];
+    for start in [first, call_line] {
+        let mut line = start;
+        while line > 0 {
+            line -= 1;
+            let content = lines.line_text(text, line).trim_start();
+            if content.starts_with("//") || content.starts_with("/*") || content.starts_with('*') {
+                candidates.push(line);
+            } else if !content.starts_with("#[") {
+                break;
+            }
+        }
+    }
+    for line in candidates {
+        for comment in comments.get(&line).into_iter().flatten() {
+            if let Some(found) = parse_marker(comment, marker) {
+                return found;
+            }
+        }
+    }
+    Marker::None
+}
+
+/// `// spawn-exempt: reason` -> `Reason`; the marker alone -> `Empty`.
+fn parse_marker(comment: &str, marker: &str) -> Option<Marker> {
+    let body = comment.trim_start_matches('/').trim_start_matches('!').trim_start_matches('*');
+    let body = body.trim_end_matches("*/").trim();
+    let rest = body.strip_prefix(marker)?;
+    if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-') {
+        return None;
+    }
+    let reason = rest.trim_start_matches([':', '-', ' ', '\t']).trim();
+    Some(if reason.is_empty() { Marker::Empty } else { Marker::Reason(reason.to_string()) })
+}
+
+/// A receiver written over several lines or at length, in one short line:
+/// `std::thread::Builder::new(…)` for a long builder chain.
+fn shorten(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ").replace(" .", ".");
+    if flat.chars().count() <= 40 {
+        return flat;
+    }
+    match flat.find('(') {
+        Some(open) => format!("{}(…)", &flat[..open]),
+        None => format!("{}…", flat.chars().take(39).collect::<String>()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_with_and_without_reason() {
+        assert_eq!(
+            parse_marker("// spawn-exempt: lives as long as the server", "spawn-exempt"),
+            Some(Marker::Reason("lives as long as the server".into()))
+        );
+        assert_eq!(parse_marker("// spawn-exempt:", "spawn-exempt"), Some(Marker::Empty));
+        assert_eq!(parse_marker("/* spawn-exempt */", "spawn-exempt"), Some(Marker::Empty));
+        assert_eq!(parse_marker("// spawn-exempted later", "spawn-exempt"), None);
+        assert_eq!(parse_marker("// not a marker", "spawn-exempt"), None);
+    }
+
+    #[test]
+    fn long_receivers_are_shortened() {
+        assert_eq!(shorten("thread::Builder::new()\n    .name(x)"), "thread::Builder::new().name(x)");
+        assert_eq!(
+            shorten("std::thread::Builder::new().name(\"audit-compactor\".into())"),
+            "std::thread::Builder::new(…)"
+        );
+        assert!(shorten(&"a".repeat(100)).ends_with('…'));
+    }
+}

@@ -1,0 +1,11 @@
+//! Spawn sites: finding the calls that start tasks and giving each a verdict.
+//!
+//! `collect` runs once per file and keeps no tree; `classify` runs once the
+//! whole workspace's modules are known.
+
+pub mod classify;
+pub mod collect;
+pub mod context;
+pub mod model;
+pub mod receiver;
+pub mod trees;

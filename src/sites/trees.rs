@@ -1,0 +1,256 @@
+//! A file's syntax tree plus the trees parsed out of its macro calls.
+//!
+//! Macro arguments are token trees, not syntax; wherever their tokens parse
+//! as Rust (expressions, statements or items) corral parses them again, as
+//! the body of a wrapper function, and treats the result as one more tree
+//! whose offsets map back to the file by a fixed delta.
+
+use ra_ap_syntax::{AstNode, Edition, NodeOrToken, SourceFile, SyntaxKind, SyntaxNode, SyntaxToken, ast};
+
+/// Text put before a macro fragment so that expressions, statements and items all parse.
+const WRAPPER_PREFIX: &str = "fn __corral_macro() {\n";
+const WRAPPER_SUFFIX: &str = "\n}";
+
+/// How deep macro calls nested in macro calls are followed.
+const MAX_MACRO_DEPTH: usize = 8;
+
+/// One tree: the file's own, or a macro fragment's.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub root: SyntaxNode,
+    /// Add to a node offset in this tree to get its offset in the file.
+    pub delta: i64,
+    /// For a fragment: the tree holding the macro call, and the call's node there.
+    pub parent: Option<(usize, SyntaxNode)>,
+    /// For a fragment: the macro's path as written (`tokio::select`).
+    pub macro_name: Option<String>,
+}
+
+impl Tree {
+    /// The file offset of a tree offset.
+    pub fn file_offset(&self, offset: u32) -> u32 {
+        (offset as i64 + self.delta) as u32
+    }
+
+    pub fn is_fragment(&self) -> bool {
+        self.parent.is_some()
+    }
+}
+
+/// The file's tree first, then every fragment, parents before children.
+#[derive(Debug, Clone)]
+pub struct TreeSet {
+    pub trees: Vec<Tree>,
+}
+
+impl TreeSet {
+    /// Builds the set; only macro calls whose text holds one of `needles` are parsed again.
+    pub fn new(file: &SourceFile, edition: Edition, needles: &[String]) -> TreeSet {
+        let mut trees = vec![Tree { root: file.syntax().clone(), delta: 0, parent: None, macro_name: None }];
+        let mut next = 0;
+        while next < trees.len() {
+            let depth = depth_of(&trees, next);
+            if depth < MAX_MACRO_DEPTH {
+                let found = fragments_of(&trees[next], next, edition, needles);
+                trees.extend(found);
+            }
+            next += 1;
+        }
+        TreeSet { trees }
+    }
+
+    /// Ancestors of a node across trees, innermost first: inside a fragment they
+    /// continue from the macro call that holds it. The wrapper function is skipped.
+    pub fn ancestors(&self, tree: usize, node: &SyntaxNode) -> Vec<(usize, SyntaxNode)> {
+        let mut out = Vec::new();
+        let mut tree = tree;
+        let mut current = node.parent();
+        loop {
+            while let Some(node) = current {
+                if self.trees[tree].is_fragment() && is_wrapper(&node) {
+                    break;
+                }
+                current = node.parent();
+                out.push((tree, node));
+            }
+            match &self.trees[tree].parent {
+                Some((parent, call)) => {
+                    out.push((*parent, call.clone()));
+                    current = call.parent();
+                    tree = *parent;
+                }
+                None => return out,
+            }
+        }
+    }
+
+    /// The innermost macro a tree's nodes sit in.
+    pub fn macro_name(&self, tree: usize) -> Option<String> {
+        self.trees[tree].macro_name.clone()
+    }
+}
+
+fn depth_of(trees: &[Tree], mut index: usize) -> usize {
+    let mut depth = 0;
+    while let Some((parent, _)) = &trees[index].parent {
+        index = *parent;
+        depth += 1;
+    }
+    depth
+}
+
+fn is_wrapper(node: &SyntaxNode) -> bool {
+    node.kind() == SyntaxKind::FN && node.parent().is_some_and(|p| p.kind() == SyntaxKind::SOURCE_FILE)
+}
+
+fn fragments_of(tree: &Tree, index: usize, edition: Edition, needles: &[String]) -> Vec<Tree> {
+    let mut out = Vec::new();
+    for call in tree.root.descendants().filter_map(ast::MacroCall::cast) {
+        let Some(token_tree) = call.token_tree() else { continue };
+        let text = token_tree.syntax().text().to_string();
+        if !needles.iter().any(|needle| text.contains(needle.as_str())) {
+            continue;
+        }
+        let name = call.path().map(|p| p.syntax().text().to_string()).unwrap_or_default();
+        let mut chunks = Vec::new();
+        chunks_of(token_tree.syntax(), edition, needles, &mut chunks);
+        for (start, chunk) in chunks {
+            let source = format!("{WRAPPER_PREFIX}{chunk}{WRAPPER_SUFFIX}");
+            let parse = SourceFile::parse(&source, edition);
+            let delta = tree.delta + start as i64 - WRAPPER_PREFIX.len() as i64;
+            out.push(Tree {
+                root: parse.tree().syntax().clone(),
+                delta,
+                parent: Some((index, call.syntax().clone())),
+                macro_name: Some(name.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// Splits a token tree into pieces that parse; recurses into groups that do not.
+/// Each piece is `(offset in its tree, text)`.
+fn chunks_of(token_tree: &SyntaxNode, edition: Edition, needles: &[String], out: &mut Vec<(u32, String)>) {
+    let holds_needle = |text: &str| needles.iter().any(|needle| text.contains(needle.as_str()));
+    let elements: Vec<_> = token_tree.children_with_tokens().collect();
+    // Drop the delimiters.
+    let inner = if elements.len() >= 2 { &elements[1..elements.len() - 1] } else { &elements[..] };
+    if let Some(piece) = span_text(inner) {
+        if !holds_needle(&piece.1) {
+            return;
+        }
+        if parses(&piece.1, edition) {
+            out.push(piece);
+            return;
+        }
+    }
+    let mut start = 0;
+    for end in 0..=inner.len() {
+        let at_separator = end < inner.len() && is_separator(inner, end);
+        if end < inner.len() && !at_separator {
+            continue;
+        }
+        let part = &inner[start..end];
+        if let Some(piece) = span_text(part).filter(|piece| holds_needle(&piece.1)) {
+            if parses(&piece.1, edition) {
+                out.push(piece);
+            } else {
+                for element in part {
+                    if let NodeOrToken::Node(node) = element {
+                        if node.kind() == SyntaxKind::TOKEN_TREE {
+                            chunks_of(node, edition, needles, out);
+                        }
+                    }
+                }
+            }
+        }
+        // `=>` is two tokens when it is not lexed as one.
+        start = end + if end < inner.len() && is_split_fat_arrow(inner, end) { 2 } else { 1 };
+    }
+}
+
+fn is_separator(elements: &[NodeOrToken<SyntaxNode, SyntaxToken>], index: usize) -> bool {
+    match &elements[index] {
+        NodeOrToken::Token(token) => {
+            matches!(token.kind(), SyntaxKind::COMMA | SyntaxKind::SEMICOLON | SyntaxKind::FAT_ARROW)
+                || is_split_fat_arrow(elements, index)
+        }
+        NodeOrToken::Node(_) => false,
+    }
+}
+
+fn is_split_fat_arrow(elements: &[NodeOrToken<SyntaxNode, SyntaxToken>], index: usize) -> bool {
+    let is = |i: usize, kind: SyntaxKind| {
+        elements.get(i).and_then(|e| e.as_token()).is_some_and(|t| t.kind() == kind)
+    };
+    is(index, SyntaxKind::EQ)
+        && is(index + 1, SyntaxKind::R_ANGLE)
+        && elements[index].text_range().end() == elements[index + 1].text_range().start()
+}
+
+/// The text from the first to the last non-trivia element, with its tree offset.
+fn span_text(elements: &[NodeOrToken<SyntaxNode, SyntaxToken>]) -> Option<(u32, String)> {
+    let significant = |e: &&NodeOrToken<SyntaxNode, SyntaxToken>| !e.kind().is_trivia();
+    let first = elements.iter().find(significant)?;
+    let last = elements.iter().rev().find(significant)?;
+    let start = first.text_range().start();
+    let end = last.text_range().end();
+    let mut text = String::new();
+    for element in elements {
+        let range = element.text_range();
+        if range.start() >= start && range.end() <= end {
+            match element {
+                NodeOrToken::Node(node) => text.push_str(&node.text().to_string()),
+                NodeOrToken::Token(token) => text.push_str(token.text()),
+            }
+        }
+    }
+    Some((start.into(), text))
+}
+
+fn parses(text: &str, edition: Edition) -> bool {
+    let source = format!("{WRAPPER_PREFIX}{text}{WRAPPER_SUFFIX}");
+    SourceFile::parse(&source, edition).errors().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fragments(text: &str) -> Vec<String> {
+        let file = SourceFile::parse(text, Edition::Edition2021).tree();
+        let set = TreeSet::new(&file, Edition::Edition2021, &["spawn".to_string()]);
+        set.trees[1..]
+            .iter()
+            .map(|tree| {
+                let body = tree.root.text().to_string();
+                let inner = &body[WRAPPER_PREFIX.len()..body.len() - WRAPPER_SUFFIX.len()];
+                // The delta must map the fragment back onto the same file text.
+                let start = tree.file_offset(WRAPPER_PREFIX.len() as u32) as usize;
+                assert_eq!(&text[start..start + inner.len()], inner);
+                inner.to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn select_arms_split_into_expressions() {
+        let text = "fn f() { tokio::select! { _ = tokio::spawn(a) => { tokio::spawn(b); } else => {} } }";
+        assert_eq!(fragments(text), ["_ = tokio::spawn(a)", "{ tokio::spawn(b); }"]);
+    }
+
+    #[test]
+    fn comma_lists_and_nested_macros() {
+        let text = "fn f() { let v = vec![tokio::spawn(a), other!(x)]; }";
+        assert_eq!(fragments(text), ["tokio::spawn(a)"]);
+        let nested = "fn f() { outer!(inner![tokio::spawn(a)]) }";
+        assert_eq!(fragments(nested), ["inner![tokio::spawn(a)]", "tokio::spawn(a)"]);
+    }
+
+    #[test]
+    fn items_inside_cfg_if_parse_as_items() {
+        let text = "cfg_if! { if #[cfg(unix)] { fn a() { tokio::spawn(x); } } else { fn b() {} } }";
+        assert_eq!(fragments(text), ["fn a() { tokio::spawn(x); }"]);
+    }
+}
