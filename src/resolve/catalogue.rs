@@ -22,8 +22,11 @@ pub enum ValueKind {
     NotASpawner,
 }
 
+/// Builds a family (a function, since some families carry a `String`).
+pub type MakeFamily = fn() -> Family;
+
 /// The function families, by the absolute paths that name them.
-const FUNCTIONS: &[(&[&str], fn() -> Family)] = &[
+const FUNCTIONS: &[(&[&str], MakeFamily)] = &[
     (&["tokio", "spawn"], || Family::TokioSpawn),
     (&["tokio", "task", "spawn"], || Family::TokioSpawn),
     (&["tokio", "task", "spawn_blocking"], || Family::TokioSpawnBlocking),
@@ -70,10 +73,11 @@ impl Catalogue {
             .collect();
         let mut leaf_names = vec!["spawn".to_string()];
         for (path, _) in &extra {
-            if let Some(last) = path.last() {
-                if !last.contains("spawn") && !leaf_names.contains(last) {
-                    leaf_names.push(last.clone());
-                }
+            if let Some(last) = path.last()
+                && !last.contains("spawn")
+                && !leaf_names.contains(last)
+            {
+                leaf_names.push(last.clone());
             }
         }
         Catalogue { extra, tracker_types: tracker_types.to_vec(), leaf_names }

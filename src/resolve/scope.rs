@@ -83,19 +83,19 @@ impl TreeScopes {
         });
         // Inline modules first, so that items can find their container by range.
         for node in root.descendants() {
-            if let Some(inline) = ast::Module::cast(node.clone()) {
-                if inline.item_list().is_some() {
-                    let mut path = scopes.container_module_path(&node);
-                    let Some(name) = inline.name() else { continue };
-                    path.push(name.text().to_string());
-                    let range = node.text_range();
-                    scopes.modules.push(ModuleScope {
-                        path,
-                        start: range.start().into(),
-                        end: range.end().into(),
-                        names: Names::default(),
-                    });
-                }
+            if let Some(inline) = ast::Module::cast(node.clone())
+                && inline.item_list().is_some()
+            {
+                let mut path = scopes.container_module_path(&node);
+                let Some(name) = inline.name() else { continue };
+                path.push(name.text().to_string());
+                let range = node.text_range();
+                scopes.modules.push(ModuleScope {
+                    path,
+                    start: range.start().into(),
+                    end: range.end().into(),
+                    names: Names::default(),
+                });
             }
         }
         for node in root.descendants() {

@@ -84,10 +84,10 @@ impl ModuleTable {
                 }
                 let place = Place { module, blocks: &[] };
                 let written = WrittenPath { global: false, segments: vec!["self".into(), name.clone()] };
-                if let Resolution::External(path) = self.resolve(catalogue, place, &written) {
-                    if catalogue.function(&path).is_some() {
-                        aliases.push((name.clone(), module.clone()));
-                    }
+                if let Resolution::External(path) = self.resolve(catalogue, place, &written)
+                    && catalogue.function(&path).is_some()
+                {
+                    aliases.push((name.clone(), module.clone()));
                 }
             }
         }

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use super::collect::{CallShape, Candidate, FileFacts, Marker, StructFields};
 use super::model::{Family, MethodContext, SiteContext, SpawnSite, Verdict};
 use super::receiver::{Receiver, ReceiverRoot};
-use crate::resolve::catalogue::{Catalogue, ValueKind, method_family, method_result};
+use crate::resolve::catalogue::{Catalogue, MakeFamily, ValueKind, method_family, method_result};
 use crate::resolve::path::WrittenPath;
 use crate::resolve::scope::Names;
 use crate::resolve::table::{ModuleTable, Place, Resolution};
 
 /// The helper functions corral's own global helper module provides.
-const HELPER_FUNCTIONS: &[(&str, fn() -> Family)] = &[
+const HELPER_FUNCTIONS: &[(&str, MakeFamily)] = &[
     ("spawn", || Family::TokioSpawn),
     ("spawn_blocking", || Family::TokioSpawnBlocking),
     ("spawn_local", || Family::TokioSpawnLocal),
@@ -236,10 +236,9 @@ impl<'a> Classifier<'a> {
     fn type_kind(&self, place: Place, path: &WrittenPath) -> Option<ValueKind> {
         if let Resolution::External(absolute) | Resolution::Defined(absolute) =
             self.table.resolve(self.catalogue, place, path)
+            && let Some(kind) = self.catalogue.type_kind(&absolute)
         {
-            if let Some(kind) = self.catalogue.type_kind(&absolute) {
-                return Some(kind);
-            }
+            return Some(kind);
         }
         self.catalogue.is_tracker_name(path.last()).then_some(ValueKind::Tracker)
     }

@@ -138,7 +138,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 SyntaxKind::METHOD_CALL_EXPR => {
                     let Some(call) = ast::MethodCallExpr::cast(node.clone()) else { continue };
                     let Some(name) = call.name_ref() else { continue };
-                    if !is_spawn_method(&name.text()) {
+                    if !is_spawn_method(name.text()) {
                         continue;
                     }
                     let receiver = receiver_of(&trees, index, &call);

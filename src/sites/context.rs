@@ -56,16 +56,16 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
                 context.enclosing.push(Enclosing { kind: EnclosingKind::Closure, is_move, start, end });
             }
             SyntaxKind::BLOCK_EXPR => {
-                if let Some(block) = ast::BlockExpr::cast(node.clone()) {
-                    if block.async_token().is_some() {
-                        let is_move = block.move_token().is_some();
-                        context.enclosing.push(Enclosing {
-                            kind: EnclosingKind::AsyncBlock,
-                            is_move,
-                            start,
-                            end,
-                        });
-                    }
+                if let Some(block) = ast::BlockExpr::cast(node.clone())
+                    && block.async_token().is_some()
+                {
+                    let is_move = block.move_token().is_some();
+                    context.enclosing.push(Enclosing {
+                        kind: EnclosingKind::AsyncBlock,
+                        is_move,
+                        start,
+                        end,
+                    });
                 }
             }
             SyntaxKind::FN => {
@@ -120,15 +120,15 @@ fn method_of(function: &ast::Fn) -> Option<MethodSyntax> {
 fn has_test_attribute(node: &SyntaxNode) -> bool {
     let Some(item) = ast::AnyHasAttrs::cast(node.clone()) else { return false };
     item.attrs().any(|attr| {
-        let Some(path) = attr.path() else { return false };
+        let Some(meta) = attr.meta() else { return false };
+        if let ast::Meta::CfgMeta(cfg) = &meta {
+            let text: String =
+                cfg.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+            return cfg_mentions_test(text.strip_prefix("cfg").unwrap_or(&text));
+        }
+        let Some(path) = meta.path() else { return false };
         let last =
             path.segment().and_then(|s| s.name_ref()).map(|n| n.text().to_string()).unwrap_or_default();
-        if last == "cfg" {
-            let meta = attr.meta().map(|m| m.syntax().text().to_string()).unwrap_or_default();
-            let args = meta.trim_start().strip_prefix("cfg").unwrap_or_default();
-            let args: String = args.chars().filter(|c| !c.is_whitespace()).collect();
-            return cfg_mentions_test(&args);
-        }
         last == "test"
             || last.starts_with("test_")
             || matches!(last.as_str(), "rstest" | "wasm_bindgen_test" | "quickcheck")

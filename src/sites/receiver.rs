@@ -105,7 +105,7 @@ fn trace(trees: &TreeSet, tree: usize, expr: ast::Expr, hops: usize) -> (Receive
                 let root = match name {
                     Some(name) => binding_source(trees, tree, p.syntax(), &name, hops)
                         .map(|(root, mut before)| {
-                            before.extend(methods.drain(..));
+                            before.append(&mut methods);
                             methods = before;
                             root
                         })
