@@ -22,6 +22,9 @@ use crate::sites::model::{FileProblem, SpawnSite};
 /// How many rounds of alias discovery run before the scan settles.
 const MAX_ALIAS_ROUNDS: usize = 4;
 
+/// How many rounds of parsing modules that resolution asked for (and the pre-filter skipped) run.
+const MAX_DEMAND_ROUNDS: usize = 4;
+
 /// The outcome of a scan: every site, sorted, and the files that had problems.
 #[derive(Debug, Default)]
 pub struct ScanResult {
@@ -45,51 +48,17 @@ pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
         if let Some(key) = module.first() {
             table.declare_crate(key);
         }
+        table.declare_file_module(module);
     }
 
     // Round one reads every file; later rounds only look for new aliases.
     let mut new_words: Vec<String> = needles.clone();
     let mut known_aliases: HashSet<String> = HashSet::new();
     for _ in 0..MAX_ALIAS_ROUNDS {
-        let round: Vec<(usize, Result<Option<FileFacts>, FileProblem>)> = workspace
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(index, file)| {
-                let text = match discover::read_source(&file.path) {
-                    Ok(text) => text,
-                    Err(problem) => {
-                        return (index, Err(FileProblem { path: file.display.clone().into(), ..problem }));
-                    }
-                };
-                if !new_words.iter().any(|word| contains_word(&text, word)) {
-                    return (index, Ok(None));
-                }
-                let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-                let input = FileInput {
-                    text: &text[bom..],
-                    edition: syntax_edition(file.edition),
-                    module: &modules[index],
-                    needles: &needles,
-                    marker: &config.marker,
-                };
-                let mut found = collect_file(input);
-                shift_offsets(&mut found, bom as u32);
-                (index, Ok(Some(found)))
-            })
-            .collect();
-        for (index, outcome) in round {
-            match outcome {
-                Ok(Some(found)) => {
-                    for (path, names) in &found.modules {
-                        table.insert(path.clone(), names.clone());
-                    }
-                    facts[index] = Some(found);
-                }
-                Ok(None) => {}
-                Err(problem) => problems[index] = Some(problem),
-            }
-        }
+        // A file parsed in an earlier round is parsed again: a new alias may be called in it.
+        let all: Vec<usize> = (0..workspace.files.len()).collect();
+        let round = read_and_collect(workspace, &modules, &all, Some(&new_words), &needles, config);
+        record(round, &mut table, &mut facts, &mut problems);
         let aliases: Vec<String> = table
             .spawn_aliases(&catalogue)
             .into_iter()
@@ -105,32 +74,23 @@ pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
         new_words = aliases;
     }
 
+    // Classification may need modules whose files the pre-filter skipped (one that
+    // only writes `use tokio::task;`): parse those and classify again.
+    let mut sites = classify(workspace, &table, &catalogue, &facts, config);
+    for _ in 0..MAX_DEMAND_ROUNDS {
+        let wanted = table.take_unparsed_hits();
+        let indices: Vec<usize> = (0..workspace.files.len())
+            .filter(|&i| facts[i].is_none() && problems[i].is_none() && wanted.contains(&modules[i]))
+            .collect();
+        if indices.is_empty() {
+            break;
+        }
+        let round = read_and_collect(workspace, &modules, &indices, None, &needles, config);
+        record(round, &mut table, &mut facts, &mut problems);
+        sites = classify(workspace, &table, &catalogue, &facts, config);
+    }
     let parsed: Vec<(usize, FileFacts)> =
         facts.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect();
-    let classifier = Classifier::new(
-        &table,
-        &catalogue,
-        parsed.iter().map(|(_, f)| f),
-        &config.helper,
-        config.include_tests,
-    );
-    let mut sites: Vec<SpawnSite> = parsed
-        .par_iter()
-        .flat_map_iter(|(index, found)| {
-            let file = &workspace.files[*index];
-            let meta = FileMeta {
-                display: &file.display,
-                package: file.package.map(|p| workspace.packages[p].name.as_str()),
-                in_test_dir: file.in_test_dir,
-            };
-            let classifier = &classifier;
-            found
-                .candidates
-                .iter()
-                .filter_map(move |c| classifier.classify(found, c, meta))
-                .collect::<Vec<_>>()
-        })
-        .collect();
     sites.sort_by(|a, b| (&a.path, a.start, a.end).cmp(&(&b.path, b.start, b.end)));
     sites.dedup_by(|a, b| a.path == b.path && a.start == b.start && a.end == b.end);
 
@@ -160,6 +120,103 @@ pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
         files_read: workspace.files.len(),
         files_parsed: parsed.len(),
     }
+}
+
+/// Reads and collects the files at `indices`; with `words`, a file that holds
+/// none of them is left unparsed (`Ok(None)`).
+fn read_and_collect(
+    workspace: &Workspace,
+    modules: &[Vec<String>],
+    indices: &[usize],
+    words: Option<&[String]>,
+    needles: &[String],
+    config: &Config,
+) -> Vec<(usize, Result<Option<FileFacts>, FileProblem>)> {
+    indices
+        .par_iter()
+        .map(|&index| {
+            let file = &workspace.files[index];
+            let text = match discover::read_source(&file.path) {
+                Ok(text) => text,
+                Err(problem) => {
+                    return (index, Err(FileProblem { path: file.display.clone().into(), ..problem }));
+                }
+            };
+            if let Some(words) = words
+                && !words.iter().any(|word| contains_word(&text, word))
+            {
+                return (index, Ok(None));
+            }
+            let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+            let input = FileInput {
+                text: &text[bom..],
+                edition: syntax_edition(file.edition),
+                module: &modules[index],
+                needles,
+                marker: &config.marker,
+            };
+            let mut found = collect_file(input);
+            shift_offsets(&mut found, bom as u32);
+            (index, Ok(Some(found)))
+        })
+        .collect()
+}
+
+/// Stores one round's facts and problems, and the modules they bind.
+fn record(
+    round: Vec<(usize, Result<Option<FileFacts>, FileProblem>)>,
+    table: &mut ModuleTable,
+    facts: &mut [Option<FileFacts>],
+    problems: &mut [Option<FileProblem>],
+) {
+    for (index, outcome) in round {
+        match outcome {
+            Ok(Some(found)) => {
+                for (path, names) in &found.modules {
+                    table.insert(path.clone(), names.clone());
+                }
+                facts[index] = Some(found);
+            }
+            Ok(None) => {}
+            Err(problem) => problems[index] = Some(problem),
+        }
+    }
+}
+
+/// Every candidate of the parsed files, classified through the table as it stands.
+fn classify(
+    workspace: &Workspace,
+    table: &ModuleTable,
+    catalogue: &Catalogue,
+    facts: &[Option<FileFacts>],
+    config: &Config,
+) -> Vec<SpawnSite> {
+    let parsed: Vec<(usize, &FileFacts)> =
+        facts.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i, f))).collect();
+    let classifier = Classifier::new(
+        table,
+        catalogue,
+        parsed.iter().map(|(_, f)| *f),
+        &config.helper,
+        config.include_tests,
+    );
+    parsed
+        .par_iter()
+        .flat_map_iter(|(index, found)| {
+            let file = &workspace.files[*index];
+            let meta = FileMeta {
+                display: &file.display,
+                package: file.package.map(|p| workspace.packages[p].name.as_str()),
+                in_test_dir: file.in_test_dir,
+            };
+            let classifier = &classifier;
+            found
+                .candidates
+                .iter()
+                .filter_map(move |c| classifier.classify(found, c, meta))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The absolute module path of a file: its crate key, then its modules.

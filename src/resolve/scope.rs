@@ -105,8 +105,9 @@ impl TreeScopes {
                 SyntaxKind::SOURCE_FILE => &mut scopes.modules[0].names,
                 SyntaxKind::ITEM_LIST if parent.parent().is_some_and(|p| p.kind() == SyntaxKind::MODULE) => {
                     let range = parent.parent().map(|p| p.text_range()).unwrap_or(parent.text_range());
-                    let start: u32 = range.start().into();
-                    match scopes.modules.iter_mut().find(|m| m.start == start) {
+                    let (start, end): (u32, u32) = (range.start().into(), range.end().into());
+                    // Skip the tree's own scope: an inline module at offset 0 starts where it does.
+                    match scopes.modules.iter_mut().skip(1).find(|m| m.start == start && m.end == end) {
                         Some(module) => &mut module.names,
                         None => continue,
                     }
@@ -247,5 +248,14 @@ mod tests {
         let blocks = scopes.blocks_at(call);
         assert_eq!(blocks.len(), 1);
         assert!(scopes.blocks[blocks[0]].names.items.contains_key("thread"));
+    }
+
+    #[test]
+    fn inline_module_at_the_start_of_the_file_keeps_its_own_uses() {
+        // Regression: the inline module and the file both start at offset 0, and
+        // its `use` landed in the file's scope.
+        let scopes = scopes("mod inner { use tokio::spawn; fn run() { spawn(x); } }\nfn other() {}\n");
+        assert!(!scopes.modules[0].names.items.contains_key("spawn"));
+        assert!(matches!(scopes.modules[1].names.items.get("spawn"), Some(Binding::Import { .. })));
     }
 }

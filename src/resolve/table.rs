@@ -8,6 +8,7 @@
 //! matches.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use super::catalogue::Catalogue;
 use super::path::WrittenPath;
@@ -48,6 +49,12 @@ pub struct Place<'a> {
 pub struct ModuleTable {
     modules: HashMap<Vec<String>, Names>,
     crates: HashSet<String>,
+    /// Modules that have a file of their own, parsed or not.
+    files: HashSet<Vec<String>>,
+    /// File modules that a resolution needed but the pre-filter left unparsed:
+    /// `use tokio::task;` in a file that never writes `spawn` still matters to
+    /// `crate::task::spawn(..)` elsewhere.
+    unparsed_hits: Mutex<HashSet<Vec<String>>>,
 }
 
 impl ModuleTable {
@@ -67,6 +74,16 @@ impl ModuleTable {
     /// Declares a crate key even when none of its files were parsed.
     pub fn declare_crate(&mut self, key: &str) {
         self.crates.insert(key.to_string());
+    }
+
+    /// Declares the module of a file, whether or not the file gets parsed.
+    pub fn declare_file_module(&mut self, path: &[String]) {
+        self.files.insert(path.to_vec());
+    }
+
+    /// The file modules resolutions looked into without finding them parsed, since the last call.
+    pub fn take_unparsed_hits(&self) -> HashSet<Vec<String>> {
+        std::mem::take(&mut *self.unparsed_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     pub fn is_workspace_crate(&self, key: &str) -> bool {
@@ -194,13 +211,15 @@ impl ModuleTable {
         depth: usize,
     ) -> Resolution {
         match binding {
+            // `use a::b as c;` then `c::d` means `a::b::d`, whether `a::b` is an item or a module.
             Binding::Import { target, .. } => {
                 let place = Place { module, blocks: &[] };
-                match self.resolve_at(catalogue, place, target, depth + 1) {
-                    Resolution::External(path) => self.follow(catalogue, prefixed(&path, rest), depth + 1),
-                    other => other,
-                }
+                let mut path = target.clone();
+                path.segments.extend(rest.iter().cloned());
+                self.resolve_at(catalogue, place, &path, depth + 1)
             }
+            // A path that ends on a module names no function.
+            Binding::Module if rest.is_empty() => Resolution::Local,
             Binding::Module => {
                 let mut path = module.to_vec();
                 path.push(name.to_string());
@@ -221,11 +240,20 @@ impl ModuleTable {
         if !self.crates.contains(first) || catalogue.function(&path).is_some() {
             return Resolution::External(path);
         }
-        let Some(split) = (1..path.len()).rev().find(|&k| self.modules.contains_key(&path[..k])) else {
-            // The module exists but no file of it mentions a spawn: nothing it names can be one.
+        let known = |module: &[String]| self.modules.contains_key(module) || self.files.contains(module);
+        let Some(split) = (1..path.len()).rev().find(|&k| known(&path[..k])) else {
+            // A workspace crate with no module of that path: nothing it names can be a spawn.
             return Resolution::Local;
         };
         let module = &path[..split];
+        if !self.modules.contains_key(module) {
+            // The pre-filter skipped the module's file; the scan parses it and asks again.
+            self.unparsed_hits
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(module.to_vec());
+            return Resolution::Local;
+        }
         let name = &path[split];
         let names = &self.modules[module];
         if let Some(binding) = names.items.get(name) {
@@ -249,4 +277,63 @@ impl ModuleTable {
 
 fn prefixed(prefix: &[String], rest: &[String]) -> Vec<String> {
     prefix.iter().chain(rest).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::scope::TreeScopes;
+    use ra_ap_syntax::{AstNode, Edition, SourceFile};
+
+    fn table(files: &[(&str, &str)]) -> ModuleTable {
+        let mut table = ModuleTable::default();
+        for (module, text) in files {
+            let module: Vec<String> = module.split("::").map(str::to_string).collect();
+            let file = SourceFile::parse(text, Edition::Edition2021).tree();
+            for scope in TreeScopes::collect(file.syntax(), &module).modules {
+                table.insert(scope.path, scope.names);
+            }
+        }
+        table
+    }
+
+    fn resolve(table: &ModuleTable, module: &str, path: &str) -> Resolution {
+        let module: Vec<String> = module.split("::").map(str::to_string).collect();
+        let written = WrittenPath { global: false, segments: path.split("::").map(str::to_string).collect() };
+        table.resolve(&Catalogue::new(&[], &[]), Place { module: &module, blocks: &[] }, &written)
+    }
+
+    fn external(path: &str) -> Resolution {
+        Resolution::External(path.split("::").map(str::to_string).collect())
+    }
+
+    #[test]
+    fn imported_workspace_module_leads_to_its_reexport() {
+        // Regression: `use crate::rt;` then `rt::spawn` looped on the module `app::rt`
+        // until it gave up with "too many re-exports".
+        let table = table(&[
+            ("app", "pub mod rt;\nmod service;\n"),
+            ("app::rt", "pub use tokio::spawn;\n"),
+            ("app::service", "use crate::rt;\nfn f() { rt::spawn(x); }\n"),
+        ]);
+        assert_eq!(resolve(&table, "app::service", "rt::spawn"), external("tokio::spawn"));
+        assert_eq!(resolve(&table, "app::service", "rt"), Resolution::Local);
+    }
+
+    #[test]
+    fn imported_extern_module_keeps_the_rest_of_the_path() {
+        let table = table(&[("app", "use tokio::task as t;\n")]);
+        assert_eq!(resolve(&table, "app", "t::spawn_local"), external("tokio::task::spawn_local"));
+    }
+
+    #[test]
+    fn skipped_file_module_is_reported_as_a_hit() {
+        let mut table = table(&[("app", "mod quiet;\n")]);
+        table.declare_crate("app");
+        table.declare_file_module(&["app".to_string(), "quiet".to_string()]);
+        assert_eq!(resolve(&table, "app", "crate::quiet::task::spawn"), Resolution::Local);
+        let hits = table.take_unparsed_hits();
+        assert!(hits.contains(&vec!["app".to_string(), "quiet".to_string()]), "{hits:?}");
+        assert!(table.take_unparsed_hits().is_empty());
+    }
 }
