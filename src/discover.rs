@@ -202,6 +202,14 @@ pub fn discover(path: &Path, filter: &FileFilter) -> Result<Workspace, DiscoverE
     };
     workspace.files.sort_by(|a, b| a.display.cmp(&b.display));
     workspace.files.dedup_by(|a, b| a.display == b.display);
+    // The walk names what it found by the root joined with the relative path;
+    // a problem is named like a file, relative to the root, so that printers
+    // can put the root in front of both alike.
+    for problem in &mut workspace.problems {
+        if problem.path.strip_prefix(path).is_ok() {
+            problem.path = PathBuf::from(display_path(path, &problem.path));
+        }
+    }
     workspace.problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     workspace.problems.dedup_by(|a, b| a.path == b.path && a.message == b.message);
     Ok(workspace)
@@ -1082,7 +1090,8 @@ mod tests {
         assert_eq!(file(&workspace, "old/lib/inner.rs").edition, Edition::E2015);
         assert_eq!(file(&workspace, "loose.rs").edition, Edition::E2021);
         assert_eq!(workspace.problems.len(), 1, "{:?}", workspace.problems);
-        assert_eq!(workspace.problems[0].path, dir.path().join("broken/Cargo.toml"));
+        // Relative to the root, like a file's display path.
+        assert_eq!(workspace.problems[0].path, PathBuf::from("broken/Cargo.toml"));
         assert!(
             workspace.problems[0].message.starts_with("cannot read the manifest: "),
             "{}",
@@ -1131,13 +1140,15 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn symlink_loop_is_a_problem_and_the_walk_goes_on() {
+    fn symlink_loop_is_a_problem_named_relative_to_the_root_and_the_walk_goes_on() {
         let dir = tree(&[("src/lib.rs", ""), ("src/a/b.rs", "")]);
         std::os::unix::fs::symlink("..", dir.path().join("src/a/up")).unwrap();
         let workspace = discover(dir.path(), &everything()).unwrap();
         assert_eq!(displays(&workspace), ["src/a/b.rs", "src/lib.rs"]);
         assert_eq!(workspace.problems.len(), 1, "{:?}", workspace.problems);
-        assert_eq!(workspace.problems[0].path, dir.path().join("src/a/up"));
+        // Printers put the root in front of a problem's path, as they do for a
+        // site's; a path that held the root already came out twice.
+        assert_eq!(workspace.problems[0].path, PathBuf::from("src/a/up"));
         assert!(
             workspace.problems[0].message.starts_with("symbolic link loop"),
             "{}",

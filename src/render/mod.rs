@@ -102,6 +102,11 @@ fn shown_path(root: &str, path: &str) -> String {
     if root.is_empty() || root == "." {
         return path.to_string();
     }
+    // A single file given as PATH is its own display path: `corral check
+    // src/lib.rs` reports `src/lib.rs`, not `src/lib.rs/src/lib.rs`.
+    if Path::new(root).components().eq(Path::new(path).components()) {
+        return path.to_string();
+    }
     format!("{root}/{path}")
 }
 
@@ -193,6 +198,14 @@ mod tests {
         assert_eq!(shown_path("./crates/app", "src/lib.rs"), "crates/app/src/lib.rs");
         assert_eq!(shown_path("/srv/app", "src/lib.rs"), "/srv/app/src/lib.rs");
         assert_eq!(shown_path("/", "src/lib.rs"), "/src/lib.rs");
+    }
+
+    #[test]
+    fn single_file_root_is_not_repeated() {
+        // Regression: a single-file PATH printed as `src/lib.rs/src/lib.rs`.
+        assert_eq!(shown_path("src/lib.rs", "src/lib.rs"), "src/lib.rs");
+        assert_eq!(shown_path("./src/lib.rs", "src/lib.rs"), "src/lib.rs");
+        assert_eq!(shown_path("lib.rs", "lib.rs"), "lib.rs");
     }
 
     #[test]

@@ -1,0 +1,121 @@
+//! Helpers shared by the CLI tests: temporary workspaces written file by
+//! file, and runs of the built binaries whose output is parsed once.
+
+#![allow(dead_code)] // Each test crate uses its own subset of the helpers.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A temporary folder that tests fill with files; removed when dropped.
+pub struct Scratch {
+    dir: TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch { dir: tempfile::tempdir().expect("cannot create a temporary folder") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `text` at `relative`, creating the folders above it.
+    pub fn file(&self, relative: &str, text: &str) -> &Scratch {
+        self.bytes(relative, text.as_bytes())
+    }
+
+    pub fn bytes(&self, relative: &str, bytes: &[u8]) -> &Scratch {
+        let path = self.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        self
+    }
+
+    /// A one-package workspace named `app` holding `src/lib.rs`.
+    pub fn package(lib: &str) -> Scratch {
+        let scratch = Scratch::new();
+        scratch.file("Cargo.toml", &manifest("app", "")).file("src/lib.rs", lib);
+        scratch
+    }
+}
+
+/// A package manifest with no registry dependencies, so that `cargo
+/// metadata --no-deps` never needs the network; `extra` is appended.
+pub fn manifest(name: &str, extra: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{extra}")
+}
+
+/// The `corral` binary, run from `cwd`, with colour settings cleared from the
+/// environment so that only the flags a test passes decide them.
+pub fn corral(cwd: &Path) -> Command {
+    binary("corral", cwd)
+}
+
+/// The `cargo-corral` binary that cargo runs for `cargo corral`.
+pub fn cargo_corral(cwd: &Path) -> Command {
+    binary("cargo-corral", cwd)
+}
+
+fn binary(name: &str, cwd: &Path) -> Command {
+    let mut command = Command::cargo_bin(name).unwrap();
+    command.current_dir(cwd).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    command
+}
+
+/// What one run printed, and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(command: &mut Command) -> Run {
+        let output = command.output().unwrap();
+        Run {
+            code: output.status.code().expect("corral was killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is not UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is not UTF-8"),
+        }
+    }
+
+    /// Stdout as one JSON document.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
+    }
+}
+
+/// A site as the JSON output names it: path, line, column, family, verdict.
+pub type Site = (String, u64, u64, String, String);
+
+/// The sites of a JSON document, in the order printed.
+pub fn sites(document: &Value) -> Vec<Site> {
+    document["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `findings` array in {document}"))
+        .iter()
+        .map(|finding| {
+            let text = |key: &str| {
+                finding[key]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("`{key}` is not a string in {finding}"))
+                    .to_string()
+            };
+            let number = |key: &str| {
+                finding[key].as_u64().unwrap_or_else(|| panic!("`{key}` is not a number in {finding}"))
+            };
+            (text("path"), number("line"), number("column"), text("family"), text("verdict"))
+        })
+        .collect()
+}
+
+/// Builds an expected [`Site`].
+pub fn site(path: &str, line: u64, column: u64, family: &str, verdict: &str) -> Site {
+    (path.to_string(), line, column, family.to_string(), verdict.to_string())
+}
