@@ -257,7 +257,9 @@ fn shift_offsets(facts: &mut FileFacts, by: u32) {
         for enclosing in &mut candidate.context.enclosing {
             enclosing.start += by;
             enclosing.end += by;
+            enclosing.statement_start = enclosing.statement_start.map(|s| s + by);
         }
+        candidate.context.statement_start = candidate.context.statement_start.map(|s| s + by);
         candidate.context.anchor.0 += by;
         candidate.context.anchor.1 += by;
     }

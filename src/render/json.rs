@@ -188,7 +188,7 @@ mod tests {
                 "handle": "dropped",
                 "package": "app",
                 "in_test": false,
-                "context": {"function": null, "method": null, "enclosing": [], "in_macro": null},
+                "context": {"function": null, "method": null, "enclosing": [], "in_macro": null, "statement_start": null },
             })
         );
         // No `reason` key at all where the verdict has none.

@@ -254,6 +254,7 @@ impl<'a> Classifier<'a> {
             method,
             enclosing: candidate.context.enclosing.clone(),
             in_macro: candidate.in_macro.clone(),
+            statement_start: candidate.context.statement_start,
         }
     }
 

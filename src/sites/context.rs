@@ -17,6 +17,8 @@ pub struct CallContext {
     pub in_test_code: bool,
     /// File range of the statement (or item, arm, field) an exempt comment annotates.
     pub anchor: (u32, u32),
+    /// See `SiteContext::statement_start`.
+    pub statement_start: Option<u32>,
 }
 
 /// The impl a method belongs to, as written.
@@ -36,10 +38,30 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
     context.anchor = (own.file_offset(call_range.start().into()), own.file_offset(call_range.end().into()));
     let mut anchor_found = false;
     let mut in_function = false;
+    // Closures and async blocks still waiting for the statement that holds them.
+    let mut waiting = 0;
+    // A block's tail expression is its own statement.
+    if call.parent().is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST && !own.is_wrapper_node(&p)) {
+        context.statement_start = Some(context.anchor.0);
+    }
     for (index, node) in trees.ancestors(tree, call) {
         let holder = &trees.trees[index];
         let range = node.text_range();
         let (start, end) = (holder.file_offset(range.start().into()), holder.file_offset(range.end().into()));
+        let is_statement = !in_function
+            && node
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST && !holder.is_wrapper_node(&p));
+        if is_statement {
+            if context.enclosing.is_empty() && context.statement_start.is_none() {
+                context.statement_start = Some(start);
+            }
+            let count = context.enclosing.len();
+            for enclosing in &mut context.enclosing[count - waiting..] {
+                enclosing.statement_start = Some(start);
+            }
+            waiting = 0;
+        }
         if !anchor_found && is_anchor(&node) {
             context.anchor = (start, end);
             anchor_found = true;
@@ -53,7 +75,14 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
         match node.kind() {
             SyntaxKind::CLOSURE_EXPR => {
                 let is_move = ast::ClosureExpr::cast(node.clone()).is_some_and(|c| c.move_token().is_some());
-                context.enclosing.push(Enclosing { kind: EnclosingKind::Closure, is_move, start, end });
+                context.enclosing.push(Enclosing {
+                    kind: EnclosingKind::Closure,
+                    is_move,
+                    start,
+                    end,
+                    statement_start: None,
+                });
+                waiting += 1;
             }
             SyntaxKind::BLOCK_EXPR => {
                 if let Some(block) = ast::BlockExpr::cast(node.clone())
@@ -65,7 +94,9 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
                         is_move,
                         start,
                         end,
+                        statement_start: None,
                     });
+                    waiting += 1;
                 }
             }
             SyntaxKind::FN => {

@@ -148,6 +148,9 @@ pub struct Enclosing {
     /// Byte range of the closure / block in the file.
     pub start: u32,
     pub end: u32,
+    /// Start of the statement (a child of a block) that holds this closure / block,
+    /// where a `let` binding what it must capture can go.
+    pub statement_start: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -168,6 +171,9 @@ pub struct SiteContext {
     pub enclosing: Vec<Enclosing>,
     /// The macro whose tokens hold the site, innermost, as written (`tokio::select`).
     pub in_macro: Option<String>,
+    /// Start of the statement holding the call, when no closure, async block or
+    /// function boundary lies between them; `None` means expression position.
+    pub statement_start: Option<u32>,
 }
 
 /// One call that starts a task or thread.

@@ -35,6 +35,12 @@ impl Tree {
     pub fn is_fragment(&self) -> bool {
         self.parent.is_some()
     }
+
+    /// Whether a node is the wrapper put around a fragment (its function, block or
+    /// statement list), rather than code the user wrote.
+    pub fn is_wrapper_node(&self, node: &SyntaxNode) -> bool {
+        self.is_fragment() && u32::from(node.text_range().start()) < WRAPPER_PREFIX.len() as u32
+    }
 }
 
 /// The file's tree first, then every fragment, parents before children.
@@ -67,7 +73,8 @@ impl TreeSet {
         let mut current = node.parent();
         loop {
             while let Some(node) = current {
-                if self.trees[tree].is_fragment() && is_wrapper(&node) {
+                // The wrapper function, its block and statement list all start inside the prefix.
+                if self.trees[tree].is_wrapper_node(&node) {
                     break;
                 }
                 current = node.parent();
@@ -97,10 +104,6 @@ fn depth_of(trees: &[Tree], mut index: usize) -> usize {
         depth += 1;
     }
     depth
-}
-
-fn is_wrapper(node: &SyntaxNode) -> bool {
-    node.kind() == SyntaxKind::FN && node.parent().is_some_and(|p| p.kind() == SyntaxKind::SOURCE_FILE)
 }
 
 fn fragments_of(tree: &Tree, index: usize, edition: Edition, needles: &[String]) -> Vec<Tree> {
