@@ -8,8 +8,10 @@
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod edit;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+pub mod rewrite;
 pub mod scan;
 pub mod sites;

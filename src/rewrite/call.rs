@@ -1,0 +1,196 @@
+//! One site's rewrite: the tracked call that replaces a bare spawn, and the
+//! `let` a tracker must be bound in when the call would otherwise capture
+//! `self` where it did not before.
+//!
+//! ```text
+//! tokio::spawn(fut)                     -> crate::tasks::spawn(fut)
+//! tokio::spawn(fut)   (in a method)     -> self.tracker.spawn(fut)
+//! handle.spawn(fut)                     -> crate::tasks::tracker().spawn_on(fut, &handle)
+//! std::thread::spawn(f)                 -> crate::tasks::spawn_thread(f)
+//! thread::Builder::new().spawn(f)       -> thread::Builder::new().spawn(crate::tasks::track_thread(crate::tasks::tracker(), f))
+//! task::Builder::new().spawn(fut)       -> task::Builder::new().spawn(crate::tasks::tracker().track_future(fut))
+//! async move { self.tracker... }        -> let tracker = self.tracker.clone(); ... tracker.spawn(..)
+//! ```
+
+use ra_ap_syntax::{AstNode, Edition, TextRange, ast, ast::HasArgList};
+
+use crate::edit::Edit;
+use crate::sites::model::{Family, SelfKind, SpawnSite};
+
+/// Where the tracker of a site comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackerSource {
+    /// The crate's global helper module, by path (`crate::tasks`, `svc_core::tasks`).
+    Global { helper: String },
+    /// A field of `self` holding a tracker.
+    Field { helper: String, field: String },
+}
+
+/// A `let` the rewrite puts before a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hoist {
+    /// File offset of the statement it goes before.
+    pub at: u32,
+    pub name: String,
+    pub value: String,
+}
+
+/// What a site becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteRewrite {
+    pub edit: Edit,
+    /// A binding the edit relies on, to be placed (once) before `Hoist::at`.
+    pub hoist: Option<Hoist>,
+    /// Whether the site uses its struct's own tracker.
+    pub own_tracker: bool,
+}
+
+/// Why a site is left as it is.
+pub type NotConverted = String;
+
+/// Chooses fresh names for hoisted bindings.
+pub trait Names {
+    /// A name that shadows nothing the file binds, for `value` placed before the
+    /// statement at `at`. The same `(at, value, moved)` asked twice gets the same
+    /// name; a binding moved into a block and one borrowed for the call never share.
+    fn fresh(&mut self, at: u32, value: &str, moved_into_block: bool) -> String;
+}
+
+/// Plans the rewrite of one bare site. `text` is the whole file.
+pub fn rewrite_site(
+    text: &str,
+    site: &SpawnSite,
+    source: &TrackerSource,
+    edition: Edition,
+    names: &mut dyn Names,
+) -> Result<SiteRewrite, NotConverted> {
+    let call_text = &text[site.start as usize..site.end as usize];
+    let parsed = ast::Expr::parse(call_text, edition);
+    if !parsed.errors().is_empty() {
+        return Err("the call does not parse on its own".into());
+    }
+    let call = parsed.tree();
+    let base = site.start;
+    let shifted = |range: TextRange| (u32::from(range.start()) + base, u32::from(range.end()) + base);
+    let slice = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
+
+    // The tracker expression, and a binding to hoist when the call must not touch `self`.
+    let (tracker, hoist, own_tracker) = tracker_expression(site, source, names)?;
+    let helper = match source {
+        TrackerSource::Global { helper } | TrackerSource::Field { helper, .. } => helper.as_str(),
+    };
+    let tracker_ref = if tracker.starts_with(helper) { tracker.clone() } else { format!("&{tracker}") };
+    let why = format!("track `{}`", site.written_as);
+
+    let (args, first_arg) = match &call {
+        ast::Expr::CallExpr(c) => (c.arg_list(), c.arg_list().and_then(|a| a.args().next())),
+        ast::Expr::MethodCallExpr(m) => (m.arg_list(), m.arg_list().and_then(|a| a.args().next())),
+        _ => return Err("the site is not a call".into()),
+    };
+    let args = args.ok_or("the call has no arguments")?;
+    let first_arg = first_arg.ok_or("the call has no arguments")?;
+    let args_range = shifted(args.syntax().text_range());
+    let args_inner = (args_range.0 + 1, args_range.1 - 1);
+    let first_range = shifted(first_arg.syntax().text_range());
+    let wrap_first = |wrapped: String| Edit::replace(first_range.0, first_range.1, wrapped, why.clone());
+
+    let edit = match &site.family {
+        Family::TokioSpawn | Family::TokioSpawnBlocking | Family::TokioSpawnLocal | Family::StdThreadSpawn => {
+            let ast::Expr::CallExpr(c) = &call else { return Err("expected a function call".into()) };
+            let callee = shifted(c.expr().ok_or("the call has no callee")?.syntax().text_range());
+            let method = match &site.family {
+                Family::TokioSpawn => "spawn",
+                Family::TokioSpawnBlocking => "spawn_blocking",
+                Family::TokioSpawnLocal => "spawn_local",
+                _ => "spawn_thread",
+            };
+            match (&site.family, own_tracker || hoist.is_some()) {
+                // Threads take a token from the struct's tracker into the closure.
+                (Family::StdThreadSpawn, true) => {
+                    wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+                }
+                (_, true) => Edit::replace(callee.0, callee.1, format!("{tracker}.{method}"), why.clone()),
+                (_, false) => Edit::replace(callee.0, callee.1, format!("{helper}::{method}"), why.clone()),
+            }
+        }
+        Family::RuntimeSpawn | Family::RuntimeSpawnBlocking => {
+            let ast::Expr::MethodCallExpr(m) = &call else { return Err("expected a method call".into()) };
+            let receiver = shifted(m.receiver().ok_or("the call has no receiver")?.syntax().text_range());
+            let method = if site.family == Family::RuntimeSpawn { "spawn_on" } else { "spawn_blocking_on" };
+            let replacement = format!("{tracker}.{method}({}, &{})", slice(args_inner).trim(), slice(receiver));
+            Edit::replace(site.start, site.end, replacement, why.clone())
+        }
+        Family::TokioBuilder { method } => {
+            if method.starts_with("spawn_blocking") {
+                wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+            } else {
+                wrap_first(format!("{tracker}.track_future({})", slice(first_range)))
+            }
+        }
+        Family::StdThreadBuilder => wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range))),
+        Family::AsyncStd { function } if function == "spawn_blocking" => {
+            wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+        }
+        Family::AsyncStd { .. } | Family::SmolSpawn => {
+            wrap_first(format!("{tracker}.track_future({})", slice(first_range)))
+        }
+        Family::Custom { path } => return Err(format!("`{path}` has no `template` in the configuration")),
+        Family::Unresolved => return Err("the callee could not be resolved".into()),
+    };
+    let edit = wrap_in_block_when_needed(text, edit, site, hoist.as_ref());
+    Ok(SiteRewrite { edit, hoist: hoist.filter(|_| site_has_statement(site)), own_tracker })
+}
+
+/// The tracker expression a site uses, and what to hoist for it.
+fn tracker_expression(
+    site: &SpawnSite,
+    source: &TrackerSource,
+    names: &mut dyn Names,
+) -> Result<(String, Option<Hoist>, bool), NotConverted> {
+    let (helper, field) = match source {
+        TrackerSource::Global { helper } => return Ok((format!("{helper}::tracker()"), None, false)),
+        TrackerSource::Field { helper, field } => (helper, field),
+    };
+    let value = format!("self.{field}.clone()");
+    // Inside a closure or async block, the block must not start capturing `self`:
+    // bind a clone before the statement that holds the outermost one.
+    if let Some(outermost) = site.context.enclosing.first() {
+        return match outermost.statement_start {
+            Some(at) => {
+                let name = names.fresh(at, &value, true);
+                Ok((name.clone(), Some(Hoist { at, name, value }), true))
+            }
+            // No statement to put the binding before: the global helper captures nothing.
+            None => Ok((format!("{helper}::tracker()"), None, false)),
+        };
+    }
+    // `self: Arc<Self>` or `self` moved into the spawned future while `self.tracker`
+    // is borrowed for the call: E0505. Bind a clone first.
+    let moves_self = matches!(site.context.method.as_ref().and_then(|m| m.self_kind.as_ref()), Some(SelfKind::Value | SelfKind::Typed { .. }));
+    if moves_self {
+        let at = site.context.statement_start.unwrap_or(site.start);
+        let name = names.fresh(at, &value, false);
+        return Ok((name.clone(), Some(Hoist { at, name, value }), true));
+    }
+    Ok((format!("self.{field}"), None, true))
+}
+
+fn site_has_statement(site: &SpawnSite) -> bool {
+    site.context.enclosing.first().map_or(site.context.statement_start.is_some(), |e| e.statement_start.is_some())
+}
+
+/// In expression position there is no statement to bind before: the call
+/// becomes a block `{ let tracker = ..; tracker.spawn(..) }`.
+fn wrap_in_block_when_needed(text: &str, edit: Edit, site: &SpawnSite, hoist: Option<&Hoist>) -> Edit {
+    match hoist {
+        Some(hoist) if !site_has_statement(site) => {
+            // The edit may cover only part of the call: rebuild the whole call first.
+            let call = &text[site.start as usize..site.end as usize];
+            let (from, to) = ((edit.start - site.start) as usize, (edit.end - site.start) as usize);
+            let rewritten = format!("{}{}{}", &call[..from], edit.insert, &call[to..]);
+            let block = format!("{{ let {} = {}; {rewritten} }}", hoist.name, hoist.value);
+            Edit::replace(site.start, site.end, block, edit.why)
+        }
+        _ => edit,
+    }
+}

@@ -1,0 +1,418 @@
+//! Plans the migration: every bare site becomes a tracked spawn, each crate
+//! that needs it gets the global helper, its root declares it and its
+//! manifest depends on `tokio-util`. Planning is pure: it reads the texts the
+//! caller loaded (`wanted_files` says which) and returns new texts; the
+//! caller renders them as a diff or writes them.
+
+pub mod call;
+pub mod helper;
+pub mod imports;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxKind, ast, ast::HasName};
+
+use crate::config::Config;
+use crate::discover::{Package, SourceFile as Discovered, TargetKind, Workspace};
+use crate::edit::{self, Edit};
+use crate::parse::syntax_edition;
+use crate::resolve::catalogue::Catalogue;
+use crate::sites::model::{SpawnSite, Verdict};
+use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
+use helper::{HEADER, ManifestEdit, ensure_dependencies, helper_module, workspace_dependencies};
+
+/// File texts the plan reads, by path; a path absent from the map does not exist.
+pub type Sources = HashMap<PathBuf, String>;
+
+/// One file the migration creates or changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: PathBuf,
+    /// Relative to the scanned root, `/` separators.
+    pub display: String,
+    /// `None` for a new file.
+    pub original: Option<String>,
+    pub new_text: String,
+    /// The package the file belongs to (for `patch --split crate`).
+    pub package: Option<String>,
+}
+
+/// What happened to one bare site.
+#[derive(Debug, Clone)]
+pub struct SiteOutcome {
+    pub site: SpawnSite,
+    pub result: Result<Conversion, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    OwnTracker,
+    GlobalHelper,
+}
+
+/// The whole migration.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub changes: Vec<FileChange>,
+    pub outcomes: Vec<SiteOutcome>,
+}
+
+/// Where a crate's helper lives and how sites name it.
+#[derive(Debug, Clone)]
+struct HelperHome {
+    /// Target root that declares the module.
+    root: PathBuf,
+    file: PathBuf,
+    module: String,
+    public: bool,
+    /// Package index, for the manifest.
+    package: usize,
+}
+
+/// Every file the plan may read: site files, crate roots, helper files, manifests.
+pub fn wanted_files(workspace: &Workspace, sites: &[SpawnSite], config: &Config) -> Vec<PathBuf> {
+    let files = files_by_display(workspace);
+    let mut wanted: Vec<PathBuf> = vec![workspace.root.join("Cargo.toml")];
+    for site in sites.iter().filter(|s| s.verdict == Verdict::Bare) {
+        let Some(file) = files.get(site.path.as_str()) else { continue };
+        wanted.push(file.path.clone());
+        if let Some(home) = helper_home(workspace, file, config, &|_| None) {
+            wanted.push(home.root.clone());
+            wanted.push(home.file.clone());
+            wanted.push(home.file.with_file_name(format!("corral_{}.rs", home.module)));
+            wanted.push(workspace.packages[home.package].manifest_path.clone());
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    wanted
+}
+
+/// A file's edits while the plan is being made.
+struct Pending<'a> {
+    display: String,
+    original: &'a str,
+    edits: Vec<Edit>,
+    edition: Edition,
+    package: Option<String>,
+    converted: Vec<(&'a SpawnSite, bool)>,
+}
+
+/// Plans the migration of every bare site.
+pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources: &Sources) -> Plan {
+    let extra: Vec<Vec<String>> = config.extra_spawns.iter().map(|s| s.path.clone()).collect();
+    let catalogue = Catalogue::new(&extra, &config.tracker_types);
+    let files = files_by_display(workspace);
+    let exists = |path: &Path| sources.get(path).cloned();
+    let mut outcomes = Vec::new();
+    let mut homes: BTreeMap<PathBuf, HelperHome> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, Vec<&SpawnSite>> = BTreeMap::new();
+    for site in sites.iter().filter(|s| s.verdict == Verdict::Bare) {
+        by_file.entry(site.path.as_str()).or_default().push(site);
+    }
+
+    let mut pending: BTreeMap<PathBuf, Pending> = BTreeMap::new();
+    for (display, file_sites) in by_file {
+        let fail_all = |reason: &str, outcomes: &mut Vec<SiteOutcome>| {
+            outcomes.extend(file_sites.iter().map(|s| SiteOutcome { site: (*s).clone(), result: Err(reason.to_string()) }));
+        };
+        let Some(file) = files.get(display) else {
+            fail_all("the file is not part of the scanned workspace", &mut outcomes);
+            continue;
+        };
+        let Some(text) = sources.get(&file.path) else {
+            fail_all("the file could not be read again", &mut outcomes);
+            continue;
+        };
+        let Some(home) = helper_home(workspace, file, config, &exists) else {
+            fail_all("no crate root can hold the global helper (a build script, or a file outside any target)", &mut outcomes);
+            continue;
+        };
+        let helper_path = helper_path(workspace, file, &home);
+        let edition = syntax_edition(file.edition);
+        let mut names = FreshNames::new(text, edition);
+        let mut edits: Vec<Edit> = Vec::new();
+        let mut hoists: Vec<call::Hoist> = Vec::new();
+        let mut converted = Vec::new();
+        for site in &file_sites {
+            let field = site.context.method.as_ref().and_then(|m| m.tracker_field.clone().filter(|_| m.self_kind.is_some()));
+            let source = match field {
+                Some(field) => TrackerSource::Field { helper: helper_path.clone(), field },
+                None => TrackerSource::Global { helper: helper_path.clone() },
+            };
+            match rewrite_site(text, site, &source, edition, &mut names) {
+                Ok(SiteRewrite { edit, hoist, own_tracker }) => {
+                    edits.push(edit);
+                    if let Some(hoist) = hoist.filter(|h| !hoists.contains(h)) {
+                        hoists.push(hoist);
+                    }
+                    converted.push((*site, own_tracker));
+                }
+                Err(reason) => outcomes.push(SiteOutcome { site: (*site).clone(), result: Err(reason) }),
+            }
+        }
+        if converted.is_empty() {
+            continue;
+        }
+        let eol = line_ending(text);
+        edits.extend(hoists.iter().map(|hoist| hoist_edit(text, hoist, eol)));
+        homes.insert(home.root.clone(), home);
+        pending.insert(
+            file.path.clone(),
+            Pending {
+                display: display.to_string(),
+                original: text,
+                edits,
+                edition,
+                package: file.package.map(|p| workspace.packages[p].name.clone()),
+                converted,
+            },
+        );
+    }
+
+    let mut changes = install_helpers(workspace, homes.values(), sources, &mut pending);
+    for (path, file) in pending {
+        let result = finish_file(&file, &catalogue);
+        match result {
+            Ok(new_text) => {
+                outcomes.extend(file.converted.iter().map(|(site, own)| SiteOutcome {
+                    site: (*site).clone(),
+                    result: Ok(if *own { Conversion::OwnTracker } else { Conversion::GlobalHelper }),
+                }));
+                changes.push(FileChange {
+                    path,
+                    display: file.display,
+                    original: Some(file.original.to_string()),
+                    new_text,
+                    package: file.package,
+                });
+            }
+            Err(reason) => outcomes.extend(
+                file.converted.iter().map(|(site, _)| SiteOutcome { site: (*site).clone(), result: Err(reason.clone()) }),
+            ),
+        }
+    }
+    changes.sort_by(|a, b| a.display.cmp(&b.display));
+    outcomes.sort_by(|a, b| (&a.site.path, a.site.start).cmp(&(&b.site.path, b.site.start)));
+    Plan { changes, outcomes }
+}
+
+/// Applies a file's edits, removes the imports they made unused, and checks
+/// that the result parses no worse than the original.
+fn finish_file(file: &Pending, catalogue: &Catalogue) -> Result<String, String> {
+    let internal = |e: edit::Overlap| format!("internal error, please report: {e}");
+    let edits = edit::normalize(file.edits.clone()).map_err(internal)?;
+    let rewritten = edit::apply(file.original, &edits);
+    let mut all = edits;
+    if !file.converted.is_empty() {
+        all.extend(imports::remove_unused_imports(file.original, &rewritten, file.edition, catalogue));
+    }
+    let all = edit::normalize(all).map_err(internal)?;
+    let new_text = edit::apply(file.original, &all);
+    if parse_errors(&new_text, file.edition) > parse_errors(file.original, file.edition) {
+        return Err("the rewritten file would not parse; nothing was changed in it".to_string());
+    }
+    Ok(new_text)
+}
+
+/// The helper module, its declaration (added to the root's pending edits) and
+/// the manifest dependencies, for each crate that needs them.
+fn install_helpers<'a>(
+    workspace: &Workspace,
+    homes: impl Iterator<Item = &'a HelperHome>,
+    sources: &'a Sources,
+    pending: &mut BTreeMap<PathBuf, Pending<'a>>,
+) -> Vec<FileChange> {
+    let root_manifest = sources.get(&workspace.root.join("Cargo.toml")).map(String::as_str).unwrap_or("");
+    let workspace_deps = workspace_dependencies(root_manifest);
+    let workspace_deps: Vec<&str> = workspace_deps.iter().map(String::as_str).collect();
+    let mut manifests_done = HashSet::new();
+    let mut changes = Vec::new();
+    for home in homes {
+        let package = &workspace.packages[home.package];
+        let Some(root_text) = sources.get(&home.root) else { continue };
+        let eol = line_ending(root_text);
+        if !sources.contains_key(&home.file) {
+            changes.push(FileChange {
+                path: home.file.clone(),
+                display: display_of(workspace, &home.file),
+                original: None,
+                new_text: helper_module(home.public, eol),
+                package: Some(package.name.clone()),
+            });
+        }
+        if let Some(edit) = declare_module(root_text, &home.module, home.public, eol) {
+            let edition = package.targets.iter().find(|t| t.root == home.root).map_or(Edition::Edition2021, |t| syntax_edition(t.edition));
+            pending
+                .entry(home.root.clone())
+                .or_insert_with(|| Pending {
+                    display: display_of(workspace, &home.root),
+                    original: root_text,
+                    edits: Vec::new(),
+                    edition,
+                    package: Some(package.name.clone()),
+                    converted: Vec::new(),
+                })
+                .edits
+                .push(edit);
+        }
+        if manifests_done.insert(package.manifest_path.clone()) {
+            let Some(manifest) = sources.get(&package.manifest_path) else { continue };
+            if let Ok(ManifestEdit::Changed(new_text)) = ensure_dependencies(manifest, &workspace_deps) {
+                changes.push(FileChange {
+                    path: package.manifest_path.clone(),
+                    display: display_of(workspace, &package.manifest_path),
+                    original: Some(manifest.clone()),
+                    new_text,
+                    package: Some(package.name.clone()),
+                });
+            }
+        }
+    }
+    changes
+}
+
+/// The `mod tasks;` line for a crate root that lacks it: after the last `mod`
+/// declaration, or before the first item.
+fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<Edit> {
+    let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
+    let bom = if root.starts_with('\u{feff}') { 3 } else { 0 };
+    let items: Vec<ast::Item> = file.syntax().children().filter_map(ast::Item::cast).collect();
+    let declared = items.iter().any(|item| matches!(item, ast::Item::Module(m) if m.name().is_some_and(|n| n.text() == module)));
+    if declared {
+        return None;
+    }
+    let visibility = if public { "pub " } else { "" };
+    let line = format!("{visibility}mod {module};");
+    let last_mod = items.iter().filter(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none())).last();
+    if let Some(last) = last_mod {
+        let end = u32::from(last.syntax().text_range().end()) + bom;
+        return Some(Edit::insert(end, format!("{eol}{line}"), "declare the helper module"));
+    }
+    match items.first() {
+        Some(first) => {
+            // Before the item's attributes and doc comments too.
+            let start = first
+                .syntax()
+                .children_with_tokens()
+                .find(|e| !matches!(e.kind(), SyntaxKind::WHITESPACE))
+                .map_or(first.syntax().text_range().start(), |e| e.text_range().start());
+            Some(Edit::insert(u32::from(start) + bom, format!("{line}{eol}{eol}"), "declare the helper module"))
+        }
+        None => {
+            let separator = if root.is_empty() || root.ends_with('\n') { "" } else { eol };
+            Some(Edit::insert(root.len() as u32, format!("{separator}{line}{eol}"), "declare the helper module"))
+        }
+    }
+}
+
+/// Where the helper of a file's crate lives: the package's library when it
+/// has one (every other target can reach it), else the file's own target.
+fn helper_home(
+    workspace: &Workspace,
+    file: &Discovered,
+    config: &Config,
+    existing: &dyn Fn(&Path) -> Option<String>,
+) -> Option<HelperHome> {
+    let module = config.helper.strip_prefix("crate::").filter(|m| !m.contains("::"))?.to_string();
+    let package_index = file.package?;
+    let package: &Package = &workspace.packages[package_index];
+    let target = match package.lib() {
+        Some(lib) => lib,
+        None => &package.targets[file.target?],
+    };
+    if target.kind == TargetKind::BuildScript {
+        return None;
+    }
+    let root = target.root.clone();
+    let dir = match root.file_name().and_then(|n| n.to_str()) {
+        Some("lib.rs" | "main.rs" | "mod.rs") => root.parent()?.to_path_buf(),
+        _ => root.with_extension(""),
+    };
+    let mut name = module;
+    let mut helper_file = dir.join(format!("{name}.rs"));
+    // A module of that name that corral did not write belongs to the user.
+    if existing(&helper_file).is_some_and(|text| !text.starts_with(HEADER)) {
+        name = format!("corral_{name}");
+        helper_file = dir.join(format!("{name}.rs"));
+    }
+    Some(HelperHome { root, file: helper_file, module: name, public: target.kind == TargetKind::Lib, package: package_index })
+}
+
+/// How a file names its crate's helper: `crate::tasks` inside the library,
+/// `<lib>::tasks` from the package's other targets.
+fn helper_path(workspace: &Workspace, file: &Discovered, home: &HelperHome) -> String {
+    let package = &workspace.packages[home.package];
+    let in_home = file.target.is_some_and(|t| package.targets[t].root == home.root);
+    match (in_home, package.lib()) {
+        (false, Some(lib)) => format!("{}::{}", lib.name, home.module),
+        _ => format!("crate::{}", home.module),
+    }
+}
+
+fn files_by_display(workspace: &Workspace) -> HashMap<&str, &Discovered> {
+    workspace.files.iter().map(|f| (f.display.as_str(), f)).collect()
+}
+
+fn display_of(workspace: &Workspace, path: &Path) -> String {
+    let relative = path.strip_prefix(&workspace.root).unwrap_or(path);
+    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn line_ending(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+fn parse_errors(text: &str, edition: Edition) -> usize {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    SourceFile::parse(body, edition).errors().len()
+}
+
+/// `let tracker = self.tracker.clone();` before a statement, indented like it.
+fn hoist_edit(text: &str, hoist: &call::Hoist, eol: &str) -> Edit {
+    let at = hoist.at as usize;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let binding = format!("let {} = {};", hoist.name, hoist.value);
+    let insert = if before.trim().is_empty() { format!("{binding}{eol}{before}") } else { format!("{binding} ") };
+    Edit::insert(hoist.at, insert, format!("bind `{}` before the statement", hoist.value))
+}
+
+/// Fresh binding names: never one the file binds anywhere (a conservative
+/// stand-in for "shadows nothing in scope").
+struct FreshNames {
+    taken: HashSet<String>,
+    given: HashMap<(u32, String, bool), String>,
+}
+
+impl FreshNames {
+    fn new(text: &str, edition: Edition) -> FreshNames {
+        let file = SourceFile::parse(text, edition).tree();
+        let taken = file
+            .syntax()
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .filter_map(|p| p.name().map(|n| n.text().to_string()))
+            .collect();
+        FreshNames { taken, given: HashMap::new() }
+    }
+}
+
+impl Names for FreshNames {
+    fn fresh(&mut self, at: u32, value: &str, moved_into_block: bool) -> String {
+        let key = (at, value.to_string(), moved_into_block);
+        if let Some(name) = self.given.get(&key) {
+            return name.clone();
+        }
+        // `self.tracker.clone()` -> `tracker`.
+        let base = value.trim_start_matches("self.").trim_end_matches(".clone()").to_string();
+        let used_here: HashSet<&String> = self.given.iter().filter(|((a, _, _), _)| *a == at).map(|(_, n)| n).collect();
+        let name = std::iter::once(base.clone())
+            .chain((2..).map(|n| format!("{base}{n}")))
+            .find(|name| !self.taken.contains(name) && !used_here.contains(name))
+            .expect("an unused name exists");
+        self.given.insert(key, name.clone());
+        name
+    }
+}
