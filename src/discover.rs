@@ -230,6 +230,25 @@ pub fn read_source(path: &Path) -> Result<String, FileProblem> {
     })
 }
 
+/// Reads the files that exist among `paths`, for the rewrite; a missing file
+/// is simply absent from the result, an unreadable one is a problem.
+pub fn read_existing(paths: &[PathBuf]) -> (HashMap<PathBuf, String>, Vec<FileProblem>) {
+    let mut texts = HashMap::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            continue;
+        }
+        match read_source(path) {
+            Ok(text) => {
+                texts.insert(path.clone(), text);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    (texts, problems)
+}
+
 fn too_large() -> String {
     "file is larger than 8 MiB; skipped".to_string()
 }

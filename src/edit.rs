@@ -38,7 +38,12 @@ impl fmt::Display for Overlap {
         write!(
             f,
             "{kind} at bytes {}..{} ({}) and {}..{} ({})",
-            self.first.start, self.first.end, self.first.why, self.second.start, self.second.end, self.second.why
+            self.first.start,
+            self.first.end,
+            self.first.why,
+            self.second.start,
+            self.second.end,
+            self.second.why
         )
     }
 }
@@ -90,7 +95,8 @@ mod tests {
 
     #[test]
     fn overlapping_edits_are_an_error_naming_both() {
-        let error = normalize(vec![Edit::replace(0, 5, "a", "call"), Edit::replace(3, 8, "b", "import")]).unwrap_err();
+        let error = normalize(vec![Edit::replace(0, 5, "a", "call"), Edit::replace(3, 8, "b", "import")])
+            .unwrap_err();
         assert_eq!(error.to_string(), "overlapping edits at bytes 0..5 (call) and 3..8 (import)");
         let same = Edit::replace(1, 2, "x", "twice");
         let error = normalize(vec![same.clone(), same]).unwrap_err();

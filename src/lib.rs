@@ -5,6 +5,7 @@
 //! `render` (human, JSON, GitHub, SARIF). Only `discover` touches the file
 //! system and only `cli` knows about terminals and exit codes.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod discover;

@@ -22,26 +22,63 @@ pub enum Command {
     Check(ScanArgs),
     /// List every spawn site with its verdict, and an audit summary per crate.
     List(ScanArgs),
+    /// Print the whole migration as a unified diff (`git apply` takes it); change nothing.
+    Diff(DiffArgs),
+    /// Rewrite every bare spawn into a tracked spawn, in place.
+    Apply(ApplyArgs),
+    /// Write the global helper module (and its dependency) into each crate that needs it.
+    Init(WorkspaceArgs),
 }
 
-/// Options shared by the commands that scan a workspace.
+/// Where to work and how to read it: shared by every command.
 #[derive(Debug, clap::Args)]
-pub struct ScanArgs {
-    /// Workspace root, crate, folder or single `.rs` file to scan.
+pub struct WorkspaceArgs {
+    /// Workspace root, crate, folder or single `.rs` file.
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatChoice::Human)]
-    pub format: FormatChoice,
-
-    /// Report spawns in test code too (`#[cfg(test)]`, `#[test]` functions, `tests/`, `benches/`).
+    /// Include test code (`#[cfg(test)]`, `#[test]` functions, `tests/`, `benches/`).
     #[arg(long)]
     pub include_tests: bool,
 
     /// Read this configuration file instead of `corral.toml` / Cargo metadata at PATH.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+
+    /// Print a per-file summary of added and removed lines instead of the diff.
+    #[arg(long)]
+    pub stat: bool,
+
+    /// Exit with 1 when there are changes (like `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+
+    /// Rewrite files that have uncommitted changes in git too.
+    #[arg(long)]
+    pub allow_dirty: bool,
+}
+
+/// Options of the commands that report sites.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatChoice::Human)]
+    pub format: FormatChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,20 +3,42 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::Outcome;
-use super::args::{Args, Command, FormatChoice, ScanArgs};
+use super::args::{ApplyArgs, Args, Command, DiffArgs, FormatChoice, ScanArgs, WorkspaceArgs};
+use crate::apply::{WriteResult, dirty_files, write_changes};
 use crate::config::{self, Config};
-use crate::discover::{self, FileFilter};
+use crate::discover::{self, FileFilter, Workspace};
+use crate::render::diff::{write_diff, write_stat};
 use crate::render::{self, Format, Report};
-use crate::scan::scan;
+use crate::rewrite::{self, Conversion, Plan, PlanMode};
+use crate::scan::{ScanResult, scan};
+use crate::sites::model::{FileProblem, Verdict};
 
 pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
     match &args.command {
         Command::Check(scan_args) => check_or_list(scan_args, render::Command::Check, color, out),
         Command::List(scan_args) => check_or_list(scan_args, render::Command::List, color, out),
+        Command::Diff(diff_args) => diff(diff_args, color, out),
+        Command::Apply(apply_args) => apply(apply_args, out),
+        Command::Init(workspace_args) => init(workspace_args, out),
     }
+}
+
+/// The configuration, the discovered workspace and its sites.
+struct Scanned {
+    config: Config,
+    workspace: Workspace,
+    result: ScanResult,
+}
+
+fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
+    let config = load_config(args)?;
+    let filter = FileFilter::new(&config.include, &config.exclude)?;
+    let workspace = discover::discover(&args.path, &filter)?;
+    let result = scan(&workspace, &config);
+    Ok(Scanned { config, workspace, result })
 }
 
 fn check_or_list(
@@ -25,11 +47,8 @@ fn check_or_list(
     color: bool,
     out: &mut impl Write,
 ) -> Result<Outcome> {
-    let config = load_config(args)?;
-    let filter = FileFilter::new(&config.include, &config.exclude)?;
-    let workspace = discover::discover(&args.path, &filter)?;
-    let result = scan(&workspace, &config);
-    let root = args.path.to_string_lossy();
+    let Scanned { config, result, .. } = scan_workspace(&args.workspace)?;
+    let root = args.workspace.path.to_string_lossy();
     let report = Report {
         command,
         root: &root,
@@ -38,6 +57,7 @@ fn check_or_list(
         marker: &config.marker,
     };
     render::render(&report, format(args.format), color, out).context("cannot write the report")?;
+    report_problems(&root, &result.problems);
     Ok(if !result.problems.is_empty() {
         Outcome::Errors
     } else if command == render::Command::Check && result.sites.iter().any(|s| s.verdict.is_finding()) {
@@ -47,8 +67,159 @@ fn check_or_list(
     })
 }
 
+/// Scans, reads what the rewrite needs, and plans it.
+fn plan_migration(args: &WorkspaceArgs, mode: PlanMode) -> Result<(Scanned, Plan, Vec<FileProblem>)> {
+    let scanned = scan_workspace(args)?;
+    let wanted = rewrite::wanted_files(&scanned.workspace, &scanned.result.sites, &scanned.config);
+    let (sources, mut problems) = discover::read_existing(&wanted);
+    let plan = rewrite::plan(&scanned.workspace, &scanned.result.sites, &scanned.config, &sources, mode);
+    problems.extend(scanned.result.problems.iter().cloned());
+    Ok((scanned, plan, problems))
+}
+
+fn diff(args: &DiffArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
+    let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    let root = args.workspace.path.to_string_lossy();
+    if args.stat {
+        write_stat(&root, &plan.changes, color, out)?;
+    } else {
+        write_diff(&root, &plan.changes, color, out)?;
+    }
+    out.flush()?;
+    // The patch goes to stdout untouched; the audit goes beside it.
+    let mut audit = Vec::new();
+    write_audit(&root, &scanned, &plan, &mut audit)?;
+    eprint!("{}", String::from_utf8_lossy(&audit));
+    report_problems(&root, &problems);
+    Ok(if !problems.is_empty() {
+        Outcome::Errors
+    } else if args.exit_code && !plan.changes.is_empty() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn apply(args: &ApplyArgs, out: &mut impl Write) -> Result<Outcome> {
+    let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    write_plan(&args.workspace, args.allow_dirty, &scanned, &plan, &problems, out)
+}
+
+fn init(args: &WorkspaceArgs, out: &mut impl Write) -> Result<Outcome> {
+    let (scanned, plan, problems) = plan_migration(args, PlanMode::HelpersOnly)?;
+    write_plan(args, true, &scanned, &plan, &problems, out)
+}
+
+fn write_plan(
+    args: &WorkspaceArgs,
+    allow_dirty: bool,
+    scanned: &Scanned,
+    plan: &Plan,
+    problems: &[FileProblem],
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    let root = args.path.to_string_lossy();
+    if !allow_dirty {
+        let touched: Vec<_> =
+            plan.changes.iter().filter(|c| c.original.is_some()).map(|c| c.path.clone()).collect();
+        let dirty = dirty_files(&scanned.workspace.root, &touched);
+        if !dirty.is_empty() {
+            let list: Vec<String> = dirty.iter().map(|p| format!("  {}", p.display())).collect();
+            bail!(
+                "refusing to rewrite files with uncommitted changes (commit or stash them, or pass --allow-dirty):\n{}",
+                list.join("\n")
+            );
+        }
+    }
+    let results = write_changes(&plan.changes);
+    let mut refused = false;
+    for (display, result) in &results {
+        match result {
+            WriteResult::Written => writeln!(out, "wrote {}", render::shown_path(&root, display))?,
+            WriteResult::Refused(reason) => {
+                refused = true;
+                eprintln!("error: {}: not written: {reason}", render::shown_path(&root, display));
+            }
+        }
+    }
+    write_audit(&root, scanned, plan, out)?;
+    report_problems(&root, problems);
+    Ok(if refused || !problems.is_empty() { Outcome::Errors } else { Outcome::Clean })
+}
+
+/// The closing audit: what was converted, exempt, skipped, and why.
+fn write_audit(root: &str, scanned: &Scanned, plan: &Plan, out: &mut impl Write) -> std::io::Result<()> {
+    let own = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::OwnTracker)).count();
+    let global = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::GlobalHelper)).count();
+    let sites = &scanned.result.sites;
+    let count = |name: &str| sites.iter().filter(|s| s.verdict.name() == name).count();
+    writeln!(
+        out,
+        "{} converted ({own} own tracker, {global} global helper), {} exempt, {} skipped, {} in test code, {} already tracked",
+        own + global,
+        count("exempt"),
+        count("skipped"),
+        count("test-code"),
+        count("already-tracked"),
+    )?;
+    let not_converted: Vec<_> = plan.outcomes.iter().filter(|o| o.result.is_err()).collect();
+    let without_reason: Vec<_> = sites.iter().filter(|s| s.verdict == Verdict::ExemptWithoutReason).collect();
+    let skipped: Vec<_> = sites.iter().filter(|s| matches!(s.verdict, Verdict::Skipped { .. })).collect();
+    if !not_converted.is_empty() {
+        writeln!(out, "not converted ({}), needs a hand:", not_converted.len())?;
+        for outcome in not_converted {
+            let site = &outcome.site;
+            let reason = outcome.result.as_ref().err().map(String::as_str).unwrap_or_default();
+            writeln!(
+                out,
+                "  {}:{}:{}  `{}`: {reason}",
+                render::shown_path(root, &site.path),
+                site.line,
+                site.column,
+                site.written_as
+            )?;
+        }
+    }
+    if !without_reason.is_empty() {
+        writeln!(out, "left bare, exempt marker without a reason ({}):", without_reason.len())?;
+        for site in without_reason {
+            writeln!(
+                out,
+                "  {}:{}:{}  `{}`",
+                render::shown_path(root, &site.path),
+                site.line,
+                site.column,
+                site.written_as
+            )?;
+        }
+    }
+    if !skipped.is_empty() {
+        writeln!(out, "skipped ({}):", skipped.len())?;
+        for site in skipped {
+            let Verdict::Skipped { reason } = &site.verdict else { continue };
+            writeln!(
+                out,
+                "  {}:{}:{}  `{}`: {reason}",
+                render::shown_path(root, &site.path),
+                site.line,
+                site.column,
+                site.written_as
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Files that could not be handled, on stderr, one line each.
+fn report_problems(root: &str, problems: &[FileProblem]) {
+    for problem in problems {
+        let path = problem.path.to_string_lossy();
+        eprintln!("error: {}: {}", render::shown_path(root, &path), problem.message);
+    }
+}
+
 /// The configuration: an explicit `--config`, else what PATH's root holds; flags win.
-fn load_config(args: &ScanArgs) -> Result<Config> {
+fn load_config(args: &WorkspaceArgs) -> Result<Config> {
     let mut config = match &args.config {
         Some(file) => {
             let text =

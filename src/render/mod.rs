@@ -7,6 +7,7 @@
 //! wording shared by several formats (titles, fix hints, summary lines) lives
 //! here and in `summary`, so that a finding reads the same everywhere.
 
+pub mod diff;
 mod github;
 mod human;
 mod json;
@@ -86,7 +87,7 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut impl Write
 /// with the root-relative path. Terminals make it clickable and GitHub maps it
 /// to the repository when the run starts at the checkout, which a bare
 /// root-relative path would not do for `corral check crates/foo`.
-fn shown_path(root: &str, path: &str) -> String {
+pub(crate) fn shown_path(root: &str, path: &str) -> String {
     if Path::new(path).is_absolute() {
         return path.to_string();
     }

@@ -95,7 +95,10 @@ pub fn rewrite_site(
     let wrap_first = |wrapped: String| Edit::replace(first_range.0, first_range.1, wrapped, why.clone());
 
     let edit = match &site.family {
-        Family::TokioSpawn | Family::TokioSpawnBlocking | Family::TokioSpawnLocal | Family::StdThreadSpawn => {
+        Family::TokioSpawn
+        | Family::TokioSpawnBlocking
+        | Family::TokioSpawnLocal
+        | Family::StdThreadSpawn => {
             let ast::Expr::CallExpr(c) = &call else { return Err("expected a function call".into()) };
             let callee = shifted(c.expr().ok_or("the call has no callee")?.syntax().text_range());
             let method = match &site.family {
@@ -117,7 +120,8 @@ pub fn rewrite_site(
             let ast::Expr::MethodCallExpr(m) = &call else { return Err("expected a method call".into()) };
             let receiver = shifted(m.receiver().ok_or("the call has no receiver")?.syntax().text_range());
             let method = if site.family == Family::RuntimeSpawn { "spawn_on" } else { "spawn_blocking_on" };
-            let replacement = format!("{tracker}.{method}({}, &{})", slice(args_inner).trim(), slice(receiver));
+            let replacement =
+                format!("{tracker}.{method}({}, &{})", slice(args_inner).trim(), slice(receiver));
             Edit::replace(site.start, site.end, replacement, why.clone())
         }
         Family::TokioBuilder { method } => {
@@ -127,7 +131,9 @@ pub fn rewrite_site(
                 wrap_first(format!("{tracker}.track_future({})", slice(first_range)))
             }
         }
-        Family::StdThreadBuilder => wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range))),
+        Family::StdThreadBuilder => {
+            wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+        }
         Family::AsyncStd { function } if function == "spawn_blocking" => {
             wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
         }
@@ -166,7 +172,10 @@ fn tracker_expression(
     }
     // `self: Arc<Self>` or `self` moved into the spawned future while `self.tracker`
     // is borrowed for the call: E0505. Bind a clone first.
-    let moves_self = matches!(site.context.method.as_ref().and_then(|m| m.self_kind.as_ref()), Some(SelfKind::Value | SelfKind::Typed { .. }));
+    let moves_self = matches!(
+        site.context.method.as_ref().and_then(|m| m.self_kind.as_ref()),
+        Some(SelfKind::Value | SelfKind::Typed { .. })
+    );
     if moves_self {
         let at = site.context.statement_start.unwrap_or(site.start);
         let name = names.fresh(at, &value, false);
@@ -176,7 +185,10 @@ fn tracker_expression(
 }
 
 fn site_has_statement(site: &SpawnSite) -> bool {
-    site.context.enclosing.first().map_or(site.context.statement_start.is_some(), |e| e.statement_start.is_some())
+    site.context
+        .enclosing
+        .first()
+        .map_or(site.context.statement_start.is_some(), |e| e.statement_start.is_some())
 }
 
 /// In expression position there is no statement to bind before: the call

@@ -146,10 +146,20 @@ pub enum ManifestEdit {
     Changed(String),
 }
 
+/// A dependency `[workspace.dependencies]` declares, with the features it enables there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceDependency {
+    pub name: String,
+    pub features: Vec<String>,
+}
+
 /// Makes sure a package depends on `tokio-util` with its `rt` feature, and on
-/// `tokio`, keeping the manifest's formatting; `workspace_deps` says which of
-/// them the workspace root declares in `[workspace.dependencies]`.
-pub fn ensure_dependencies(manifest: &str, workspace_deps: &[&str]) -> Result<ManifestEdit, String> {
+/// `tokio`, keeping the manifest's formatting; `workspace_deps` are what the
+/// workspace root declares in `[workspace.dependencies]`.
+pub fn ensure_dependencies(
+    manifest: &str,
+    workspace_deps: &[WorkspaceDependency],
+) -> Result<ManifestEdit, String> {
     let mut document: DocumentMut = manifest.parse().map_err(|e| format!("cannot parse: {e}"))?;
     let dependencies = document
         .entry("dependencies")
@@ -161,7 +171,7 @@ pub fn ensure_dependencies(manifest: &str, workspace_deps: &[&str]) -> Result<Ma
         match dependencies.get_mut(name) {
             None => {
                 let mut table = InlineTable::new();
-                if workspace_deps.contains(&name) {
+                if workspace_deps.iter().any(|d| d.name == name) {
                     table.insert("workspace", Value::from(true));
                 } else {
                     table.insert("version", Value::from(version));
@@ -170,7 +180,11 @@ pub fn ensure_dependencies(manifest: &str, workspace_deps: &[&str]) -> Result<Ma
                 dependencies.insert(name, Item::Value(Value::InlineTable(table)));
                 changed = true;
             }
-            Some(item) => changed |= ensure_feature(item, feature)?,
+            Some(item) => {
+                let inherited =
+                    workspace_deps.iter().find(|d| d.name == name).map_or(&[][..], |d| &d.features[..]);
+                changed |= ensure_feature(item, feature, inherited)?;
+            }
         }
     }
     if !changed {
@@ -181,7 +195,7 @@ pub fn ensure_dependencies(manifest: &str, workspace_deps: &[&str]) -> Result<Ma
 
 /// Adds `feature` to an existing dependency entry; `tokio` already built with
 /// the runtime through another feature needs nothing.
-fn ensure_feature(item: &mut Item, feature: &str) -> Result<bool, String> {
+fn ensure_feature(item: &mut Item, feature: &str, inherited: &[String]) -> Result<bool, String> {
     if let Some(version) = item.as_str().map(str::to_string) {
         let mut table = InlineTable::new();
         table.insert("version", Value::from(version));
@@ -191,7 +205,11 @@ fn ensure_feature(item: &mut Item, feature: &str) -> Result<bool, String> {
     }
     let table = item.as_table_like_mut().ok_or("a dependency entry is neither a string nor a table")?;
     let features = table.get("features").and_then(|f| f.as_array());
-    let has = |name: &str| features.is_some_and(|list| list.iter().any(|v| v.as_str() == Some(name)));
+    let inherits = table.get("workspace").and_then(|w| w.as_bool()) == Some(true);
+    let has = |name: &str| {
+        features.is_some_and(|list| list.iter().any(|v| v.as_str() == Some(name)))
+            || (inherits && inherited.iter().any(|f| f == name))
+    };
     if has(feature) || has("full") {
         return Ok(false);
     }
@@ -205,14 +223,24 @@ fn ensure_feature(item: &mut Item, feature: &str) -> Result<bool, String> {
 }
 
 /// The dependencies a workspace root manifest declares in `[workspace.dependencies]`.
-pub fn workspace_dependencies(root_manifest: &str) -> Vec<String> {
+pub fn workspace_dependencies(root_manifest: &str) -> Vec<WorkspaceDependency> {
     let Ok(document) = root_manifest.parse::<DocumentMut>() else { return Vec::new() };
-    document
-        .get("workspace")
-        .and_then(|w| w.get("dependencies"))
-        .and_then(|d| d.as_table_like())
-        .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
-        .unwrap_or_default()
+    let Some(table) =
+        document.get("workspace").and_then(|w| w.get("dependencies")).and_then(|d| d.as_table_like())
+    else {
+        return Vec::new();
+    };
+    table
+        .iter()
+        .map(|(name, item)| WorkspaceDependency {
+            name: name.to_string(),
+            features: item
+                .get("features")
+                .and_then(|f| f.as_array())
+                .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -232,7 +260,8 @@ mod tests {
     #[test]
     fn uses_workspace_dependencies_and_existing_entries() {
         let manifest = "[dependencies]\ntokio = { workspace = true, features = [\"full\"] }\n";
-        let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &["tokio-util"]).unwrap() else { panic!() };
+        let declared = [WorkspaceDependency { name: "tokio-util".into(), features: vec![] }];
+        let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &declared).unwrap() else { panic!() };
         assert!(text.contains("tokio-util = { workspace = true, features = [\"rt\"] }"));
         assert!(text.contains("tokio = { workspace = true, features = [\"full\"] }"));
         let done = "[dependencies]\ntokio = \"1\"\ntokio-util = { version = \"0.7\", features = [\"rt\", \"codec\"] }\n";
@@ -240,6 +269,12 @@ mod tests {
         assert!(text.contains("tokio = { version = \"1\", features = [\"rt\"] }"));
         let complete = "[dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\ntokio-util = { version = \"0.7\", features = [\"rt\"] }\n";
         assert_eq!(ensure_dependencies(complete, &[]).unwrap(), ManifestEdit::Unchanged);
+        let inherited = "[dependencies]\ntokio.workspace = true\ntokio-util.workspace = true\n";
+        let declared = [
+            WorkspaceDependency { name: "tokio".into(), features: vec!["full".into()] },
+            WorkspaceDependency { name: "tokio-util".into(), features: vec!["rt".into()] },
+        ];
+        assert_eq!(ensure_dependencies(inherited, &declared).unwrap(), ManifestEdit::Unchanged);
     }
 
     #[test]

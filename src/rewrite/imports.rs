@@ -1,18 +1,20 @@
 //! Imports a rewrite makes unused: `use tokio::spawn;` once every `spawn(..)`
-//! became `crate::tasks::spawn(..)`. Only private imports of the spawn crates
-//! are touched, and only when the rewrite removed their last use; an import
-//! still used elsewhere in the file, or already unused, is left alone.
+//! became `crate::tasks::spawn(..)`. Only private imports are touched, and
+//! only when the rewrite removed their last use (the rewrite only replaces
+//! spawn callees, so nothing else can lose its uses); an import still used
+//! elsewhere in the file, or already unused, is left alone.
 
 use std::collections::HashMap;
 
-use ra_ap_syntax::{AstNode, Direction, Edition, SourceFile, SyntaxKind, SyntaxNode, ast, ast::HasName, ast::HasVisibility};
+use ra_ap_syntax::{
+    AstNode, Direction, Edition, SourceFile, SyntaxKind, SyntaxNode, ast, ast::HasName, ast::HasVisibility,
+};
 
 use crate::edit::Edit;
-use crate::resolve::catalogue::Catalogue;
 use crate::resolve::path::WrittenPath;
 
 /// Edits (against `original`) that remove the imports `rewritten` no longer uses.
-pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition, catalogue: &Catalogue) -> Vec<Edit> {
+pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition) -> Vec<Edit> {
     let before = SourceFile::parse(original, edition).tree();
     let after = SourceFile::parse(rewritten, edition).tree();
     let uses_before = identifier_uses(before.syntax());
@@ -24,7 +26,7 @@ pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition, 
         }
         let Some(top) = item.use_tree() else { continue };
         let mut removable = Vec::new();
-        collect_removable(&top, &WrittenPath { global: false, segments: Vec::new() }, catalogue, &mut |tree, name| {
+        collect_removable(&top, &WrittenPath { global: false, segments: Vec::new() }, &mut |tree, name| {
             let was_used = uses_before.get(name).copied().unwrap_or(0) > 0;
             let still_used = uses_after.get(name).copied().unwrap_or(0) > 0;
             if was_used && !still_used {
@@ -44,24 +46,21 @@ pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition, 
     edits
 }
 
-/// Walks a use tree; calls `found` for every leaf that imports a known spawn item or module.
-fn collect_removable(
-    tree: &ast::UseTree,
-    prefix: &WrittenPath,
-    catalogue: &Catalogue,
-    found: &mut dyn FnMut(&ast::UseTree, &str),
-) {
+/// Walks a use tree; calls `found` for every named leaf with the name it binds.
+fn collect_removable(tree: &ast::UseTree, prefix: &WrittenPath, found: &mut dyn FnMut(&ast::UseTree, &str)) {
     let mut path = prefix.clone();
     if let Some(written) = tree.path().and_then(|p| WrittenPath::from_ast(&p)) {
         path.segments.extend(written.segments);
     }
     if let Some(list) = tree.use_tree_list() {
         for child in list.use_trees() {
-            collect_removable(&child, &path, catalogue, found);
+            collect_removable(&child, &path, found);
         }
         return;
     }
-    if tree.star_token().is_some() || path.segments.first().is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super")) {
+    if tree.star_token().is_some()
+        || path.segments.first().is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super"))
+    {
         return;
     }
     let name = match tree.rename() {
@@ -74,9 +73,9 @@ fn collect_removable(
             None => return,
         },
     };
-    if path.segments.len() >= 2 && catalogue.knows_prefix(&path.segments) {
-        found(tree, &name);
-    }
+    // Any private import the rewrite took the last use of is now unused,
+    // whatever it names: a spawn function, its module, or a workspace alias.
+    found(tree, &name);
 }
 
 fn count_leaves(tree: &ast::UseTree) -> usize {
@@ -146,7 +145,12 @@ fn remove_tree(tree: &ast::UseTree) -> Edit {
             .find(|e| e.kind() != SyntaxKind::WHITESPACE)
             .filter(|e| e.kind() == SyntaxKind::COMMA);
         if let Some(comma) = previous_comma {
-            return Edit::replace(comma.text_range().start().into(), end, "", "remove an import the rewrite made unused");
+            return Edit::replace(
+                comma.text_range().start().into(),
+                end,
+                "",
+                "remove an import the rewrite made unused",
+            );
         }
     }
     Edit::replace(start, end, "", "remove an import the rewrite made unused")
@@ -158,15 +162,20 @@ mod tests {
     use crate::edit;
 
     fn cleaned(original: &str, rewritten: &str) -> String {
-        let catalogue = Catalogue::new(&[], &[]);
-        let edits = remove_unused_imports(original, rewritten, Edition::Edition2021, &catalogue);
+        let edits = remove_unused_imports(original, rewritten, Edition::Edition2021);
         edit::apply(original, &edit::normalize(edits).unwrap())
     }
 
     #[test]
     fn removes_an_import_whose_last_use_is_gone() {
         let original = "use std::sync::Arc;\nuse tokio::spawn;\n\nfn f() { spawn(x); }\n";
-        assert_eq!(cleaned(original, "use std::sync::Arc;\nuse tokio::spawn;\n\nfn f() { crate::tasks::spawn(x); }\n"), "use std::sync::Arc;\n\nfn f() { spawn(x); }\n");
+        assert_eq!(
+            cleaned(
+                original,
+                "use std::sync::Arc;\nuse tokio::spawn;\n\nfn f() { crate::tasks::spawn(x); }\n"
+            ),
+            "use std::sync::Arc;\n\nfn f() { spawn(x); }\n"
+        );
     }
 
     #[test]
@@ -179,10 +188,18 @@ mod tests {
     #[test]
     fn removes_one_name_from_a_group_and_renames() {
         let original = "use tokio::{spawn as go, sync::mpsc};\nfn f() { go(x); mpsc::channel(); }\n";
-        let rewritten = "use tokio::{spawn as go, sync::mpsc};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); }\n";
-        assert_eq!(cleaned(original, rewritten), "use tokio::{sync::mpsc};\nfn f() { go(x); mpsc::channel(); }\n");
+        let rewritten =
+            "use tokio::{spawn as go, sync::mpsc};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); }\n";
+        assert_eq!(
+            cleaned(original, rewritten),
+            "use tokio::{sync::mpsc};\nfn f() { go(x); mpsc::channel(); }\n"
+        );
         let last = "use tokio::{sync::mpsc, task};\nfn f() { task::spawn(x); mpsc::channel(); }\n";
-        let rewritten = "use tokio::{sync::mpsc, task};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); }\n";
-        assert_eq!(cleaned(last, rewritten), "use tokio::{sync::mpsc};\nfn f() { task::spawn(x); mpsc::channel(); }\n");
+        let rewritten =
+            "use tokio::{sync::mpsc, task};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); }\n";
+        assert_eq!(
+            cleaned(last, rewritten),
+            "use tokio::{sync::mpsc};\nfn f() { task::spawn(x); mpsc::channel(); }\n"
+        );
     }
 }

@@ -17,7 +17,6 @@ use crate::config::Config;
 use crate::discover::{Package, SourceFile as Discovered, TargetKind, Workspace};
 use crate::edit::{self, Edit};
 use crate::parse::syntax_edition;
-use crate::resolve::catalogue::Catalogue;
 use crate::sites::model::{SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{HEADER, ManifestEdit, ensure_dependencies, helper_module, workspace_dependencies};
@@ -99,10 +98,23 @@ struct Pending<'a> {
     converted: Vec<(&'a SpawnSite, bool)>,
 }
 
+/// What a plan covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    /// Convert every bare site, and install the helper where it is needed.
+    Migrate,
+    /// Only install the helper in each crate that has bare sites (`corral init`).
+    HelpersOnly,
+}
+
 /// Plans the migration of every bare site.
-pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources: &Sources) -> Plan {
-    let extra: Vec<Vec<String>> = config.extra_spawns.iter().map(|s| s.path.clone()).collect();
-    let catalogue = Catalogue::new(&extra, &config.tracker_types);
+pub fn plan(
+    workspace: &Workspace,
+    sites: &[SpawnSite],
+    config: &Config,
+    sources: &Sources,
+    mode: PlanMode,
+) -> Plan {
     let files = files_by_display(workspace);
     let exists = |path: &Path| sources.get(path).cloned();
     let mut outcomes = Vec::new();
@@ -115,7 +127,11 @@ pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources
     let mut pending: BTreeMap<PathBuf, Pending> = BTreeMap::new();
     for (display, file_sites) in by_file {
         let fail_all = |reason: &str, outcomes: &mut Vec<SiteOutcome>| {
-            outcomes.extend(file_sites.iter().map(|s| SiteOutcome { site: (*s).clone(), result: Err(reason.to_string()) }));
+            outcomes.extend(
+                file_sites
+                    .iter()
+                    .map(|s| SiteOutcome { site: (*s).clone(), result: Err(reason.to_string()) }),
+            );
         };
         let Some(file) = files.get(display) else {
             fail_all("the file is not part of the scanned workspace", &mut outcomes);
@@ -126,9 +142,16 @@ pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources
             continue;
         };
         let Some(home) = helper_home(workspace, file, config, &exists) else {
-            fail_all("no crate root can hold the global helper (a build script, or a file outside any target)", &mut outcomes);
+            fail_all(
+                "no crate root can hold the global helper (a build script, or a file outside any target)",
+                &mut outcomes,
+            );
             continue;
         };
+        if mode == PlanMode::HelpersOnly {
+            homes.insert(home.root.clone(), home);
+            continue;
+        }
         let helper_path = helper_path(workspace, file, &home);
         let edition = syntax_edition(file.edition);
         let mut names = FreshNames::new(text, edition);
@@ -136,7 +159,11 @@ pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources
         let mut hoists: Vec<call::Hoist> = Vec::new();
         let mut converted = Vec::new();
         for site in &file_sites {
-            let field = site.context.method.as_ref().and_then(|m| m.tracker_field.clone().filter(|_| m.self_kind.is_some()));
+            let field = site
+                .context
+                .method
+                .as_ref()
+                .and_then(|m| m.tracker_field.clone().filter(|_| m.self_kind.is_some()));
             let source = match field {
                 Some(field) => TrackerSource::Field { helper: helper_path.clone(), field },
                 None => TrackerSource::Global { helper: helper_path.clone() },
@@ -173,7 +200,7 @@ pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources
 
     let mut changes = install_helpers(workspace, homes.values(), sources, &mut pending);
     for (path, file) in pending {
-        let result = finish_file(&file, &catalogue);
+        let result = finish_file(&file);
         match result {
             Ok(new_text) => {
                 outcomes.extend(file.converted.iter().map(|(site, own)| SiteOutcome {
@@ -189,7 +216,9 @@ pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources
                 });
             }
             Err(reason) => outcomes.extend(
-                file.converted.iter().map(|(site, _)| SiteOutcome { site: (*site).clone(), result: Err(reason.clone()) }),
+                file.converted
+                    .iter()
+                    .map(|(site, _)| SiteOutcome { site: (*site).clone(), result: Err(reason.clone()) }),
             ),
         }
     }
@@ -200,13 +229,13 @@ pub fn plan(workspace: &Workspace, sites: &[SpawnSite], config: &Config, sources
 
 /// Applies a file's edits, removes the imports they made unused, and checks
 /// that the result parses no worse than the original.
-fn finish_file(file: &Pending, catalogue: &Catalogue) -> Result<String, String> {
+fn finish_file(file: &Pending) -> Result<String, String> {
     let internal = |e: edit::Overlap| format!("internal error, please report: {e}");
     let edits = edit::normalize(file.edits.clone()).map_err(internal)?;
     let rewritten = edit::apply(file.original, &edits);
     let mut all = edits;
     if !file.converted.is_empty() {
-        all.extend(imports::remove_unused_imports(file.original, &rewritten, file.edition, catalogue));
+        all.extend(imports::remove_unused_imports(file.original, &rewritten, file.edition));
     }
     let all = edit::normalize(all).map_err(internal)?;
     let new_text = edit::apply(file.original, &all);
@@ -226,7 +255,6 @@ fn install_helpers<'a>(
 ) -> Vec<FileChange> {
     let root_manifest = sources.get(&workspace.root.join("Cargo.toml")).map(String::as_str).unwrap_or("");
     let workspace_deps = workspace_dependencies(root_manifest);
-    let workspace_deps: Vec<&str> = workspace_deps.iter().map(String::as_str).collect();
     let mut manifests_done = HashSet::new();
     let mut changes = Vec::new();
     for home in homes {
@@ -243,7 +271,11 @@ fn install_helpers<'a>(
             });
         }
         if let Some(edit) = declare_module(root_text, &home.module, home.public, eol) {
-            let edition = package.targets.iter().find(|t| t.root == home.root).map_or(Edition::Edition2021, |t| syntax_edition(t.edition));
+            let edition = package
+                .targets
+                .iter()
+                .find(|t| t.root == home.root)
+                .map_or(Edition::Edition2021, |t| syntax_edition(t.edition));
             pending
                 .entry(home.root.clone())
                 .or_insert_with(|| Pending {
@@ -279,13 +311,15 @@ fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<E
     let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
     let bom = if root.starts_with('\u{feff}') { 3 } else { 0 };
     let items: Vec<ast::Item> = file.syntax().children().filter_map(ast::Item::cast).collect();
-    let declared = items.iter().any(|item| matches!(item, ast::Item::Module(m) if m.name().is_some_and(|n| n.text() == module)));
+    let declared = items
+        .iter()
+        .any(|item| matches!(item, ast::Item::Module(m) if m.name().is_some_and(|n| n.text() == module)));
     if declared {
         return None;
     }
     let visibility = if public { "pub " } else { "" };
     let line = format!("{visibility}mod {module};");
-    let last_mod = items.iter().filter(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none())).last();
+    let last_mod = items.iter().rfind(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none()));
     if let Some(last) = last_mod {
         let end = u32::from(last.syntax().text_range().end()) + bom;
         return Some(Edit::insert(end, format!("{eol}{line}"), "declare the helper module"));
@@ -298,11 +332,19 @@ fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<E
                 .children_with_tokens()
                 .find(|e| !matches!(e.kind(), SyntaxKind::WHITESPACE))
                 .map_or(first.syntax().text_range().start(), |e| e.text_range().start());
-            Some(Edit::insert(u32::from(start) + bom, format!("{line}{eol}{eol}"), "declare the helper module"))
+            Some(Edit::insert(
+                u32::from(start) + bom,
+                format!("{line}{eol}{eol}"),
+                "declare the helper module",
+            ))
         }
         None => {
             let separator = if root.is_empty() || root.ends_with('\n') { "" } else { eol };
-            Some(Edit::insert(root.len() as u32, format!("{separator}{line}{eol}"), "declare the helper module"))
+            Some(Edit::insert(
+                root.len() as u32,
+                format!("{separator}{line}{eol}"),
+                "declare the helper module",
+            ))
         }
     }
 }
@@ -337,7 +379,13 @@ fn helper_home(
         name = format!("corral_{name}");
         helper_file = dir.join(format!("{name}.rs"));
     }
-    Some(HelperHome { root, file: helper_file, module: name, public: target.kind == TargetKind::Lib, package: package_index })
+    Some(HelperHome {
+        root,
+        file: helper_file,
+        module: name,
+        public: target.kind == TargetKind::Lib,
+        package: package_index,
+    })
 }
 
 /// How a file names its crate's helper: `crate::tasks` inside the library,
@@ -375,27 +423,37 @@ fn hoist_edit(text: &str, hoist: &call::Hoist, eol: &str) -> Edit {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..at];
     let binding = format!("let {} = {};", hoist.name, hoist.value);
-    let insert = if before.trim().is_empty() { format!("{binding}{eol}{before}") } else { format!("{binding} ") };
+    let insert =
+        if before.trim().is_empty() { format!("{binding}{eol}{before}") } else { format!("{binding} ") };
     Edit::insert(hoist.at, insert, format!("bind `{}` before the statement", hoist.value))
 }
 
-/// Fresh binding names: never one the file binds anywhere (a conservative
-/// stand-in for "shadows nothing in scope").
+/// Fresh binding names: never one the enclosing function binds anywhere (a
+/// conservative stand-in for "shadows nothing in scope").
 struct FreshNames {
-    taken: HashSet<String>,
+    file: SourceFile,
     given: HashMap<(u32, String, bool), String>,
 }
 
 impl FreshNames {
     fn new(text: &str, edition: Edition) -> FreshNames {
-        let file = SourceFile::parse(text, edition).tree();
-        let taken = file
-            .syntax()
+        FreshNames { file: SourceFile::parse(text, edition).tree(), given: HashMap::new() }
+    }
+
+    /// Names bound by patterns in the function around `at` (the whole file outside functions).
+    fn bound_near(&self, at: u32) -> HashSet<String> {
+        let root = self.file.syntax();
+        let scope = root
+            .descendants()
+            .filter(|n| n.kind() == SyntaxKind::FN)
+            .filter(|n| n.text_range().start() <= at.into() && at < u32::from(n.text_range().end()))
+            .last()
+            .unwrap_or_else(|| root.clone());
+        scope
             .descendants()
             .filter_map(ast::IdentPat::cast)
             .filter_map(|p| p.name().map(|n| n.text().to_string()))
-            .collect();
-        FreshNames { taken, given: HashMap::new() }
+            .collect()
     }
 }
 
@@ -407,10 +465,12 @@ impl Names for FreshNames {
         }
         // `self.tracker.clone()` -> `tracker`.
         let base = value.trim_start_matches("self.").trim_end_matches(".clone()").to_string();
-        let used_here: HashSet<&String> = self.given.iter().filter(|((a, _, _), _)| *a == at).map(|(_, n)| n).collect();
+        let taken = self.bound_near(at);
+        let used_here: HashSet<&String> =
+            self.given.iter().filter(|((a, _, _), _)| *a == at).map(|(_, n)| n).collect();
         let name = std::iter::once(base.clone())
             .chain((2..).map(|n| format!("{base}{n}")))
-            .find(|name| !self.taken.contains(name) && !used_here.contains(name))
+            .find(|name| !taken.contains(name) && !used_here.contains(name))
             .expect("an unused name exists");
         self.given.insert(key, name.clone());
         name

@@ -41,6 +41,22 @@ pub struct Classifier<'a> {
     pub include_tests: bool,
 }
 
+/// Families whose rewrite wraps the spawned argument rather than changing the callee.
+fn wraps_its_argument(family: &Family) -> bool {
+    matches!(
+        family,
+        Family::StdThreadSpawn
+            | Family::StdThreadBuilder
+            | Family::TokioBuilder { .. }
+            | Family::AsyncStd { .. }
+            | Family::SmolSpawn
+    )
+}
+
+fn is_tracking_wrapper(candidate: &Candidate) -> bool {
+    matches!(candidate.first_arg_callee.as_deref(), Some("track_thread" | "track_future"))
+}
+
 /// What a candidate turned out to be.
 enum Outcome {
     Site(Family),
@@ -75,6 +91,13 @@ impl<'a> Classifier<'a> {
         let outcome = match &candidate.shape {
             CallShape::Path(path) => self.path_call(place, path),
             CallShape::Method { name, receiver } => self.method_call(place, candidate, name, receiver),
+        };
+        // `spawn(crate::tasks::track_thread(..))`, `spawn(tracker.track_future(..))`: tracked already.
+        let outcome = match outcome {
+            Outcome::Site(family) if wraps_its_argument(&family) && is_tracking_wrapper(candidate) => {
+                Outcome::Tracked(family)
+            }
+            other => other,
         };
         let in_test = candidate.context.in_test_code || file.in_test_dir;
         let (family, verdict) = match outcome {
@@ -121,7 +144,7 @@ impl<'a> Classifier<'a> {
     fn path_call(&self, place: Place, path: &WrittenPath) -> Outcome {
         match self.table.resolve(self.catalogue, place, path) {
             Resolution::External(absolute) | Resolution::Defined(absolute) => {
-                if let Some(family) = self.helper_function(place, &absolute) {
+                if let Some(family) = self.helper_function(&absolute) {
                     return Outcome::Tracked(family);
                 }
                 match self.catalogue.function(&absolute) {
@@ -140,16 +163,25 @@ impl<'a> Classifier<'a> {
     }
 
     /// The family of a call to the configured global helper (`crate::tasks::spawn`).
-    fn helper_function(&self, place: Place, absolute: &[String]) -> Option<Family> {
+    fn helper_function(&self, absolute: &[String]) -> Option<Family> {
         let (name, module) = absolute.split_last()?;
-        let helper: Vec<String> = match self.helper.first().map(String::as_str) {
-            Some("crate") => place.module.iter().take(1).chain(&self.helper[1..]).cloned().collect(),
-            _ => self.helper.clone(),
-        };
-        if module != helper.as_slice() {
+        if !self.is_helper_module(module) {
             return None;
         }
         HELPER_FUNCTIONS.iter().find(|(known, _)| known == name).map(|(_, family)| family())
+    }
+
+    /// Whether an absolute module path is the global helper: `crate::tasks` of any
+    /// workspace crate (a binary calls its library's), or the configured path.
+    fn is_helper_module(&self, module: &[String]) -> bool {
+        match self.helper.first().map(String::as_str) {
+            Some("crate") => {
+                module.len() == self.helper.len()
+                    && module[1..] == self.helper[1..]
+                    && self.table.is_workspace_crate(&module[0])
+            }
+            _ => module == self.helper.as_slice(),
+        }
     }
 
     fn method_call(&self, place: Place, candidate: &Candidate, name: &str, receiver: &Receiver) -> Outcome {
@@ -196,7 +228,15 @@ impl<'a> Classifier<'a> {
             ReceiverRoot::Constructor(path) => {
                 let kind = match self.table.resolve(self.catalogue, place, path) {
                     Resolution::External(absolute) | Resolution::Defined(absolute) => {
-                        self.catalogue.constructor_kind(&absolute)
+                        // `crate::tasks::tracker()` hands out the helper's tracker.
+                        let helper_tracker = absolute
+                            .split_last()
+                            .is_some_and(|(name, module)| name == "tracker" && self.is_helper_module(module));
+                        if helper_tracker {
+                            Some(ValueKind::Tracker)
+                        } else {
+                            self.catalogue.constructor_kind(&absolute)
+                        }
                     }
                     _ => None,
                 };

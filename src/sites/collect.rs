@@ -89,6 +89,9 @@ pub struct Candidate {
     pub column: u32,
     pub written_as: String,
     pub source_line: String,
+    /// The last segment of the callee of the call's first argument, when that is
+    /// a call (`track_thread` in `spawn(crate::tasks::track_thread(..))`).
+    pub first_arg_callee: Option<String>,
 }
 
 /// Runs the per-file pass.
@@ -180,11 +183,30 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 column,
                 written_as,
                 source_line: lines.line_text(input.text, line as usize - 1).to_string(),
+                first_arg_callee: first_arg_callee(&node),
                 context,
             });
         }
     }
     facts
+}
+
+/// The last segment of the callee of a call's first argument, if it is a call.
+fn first_arg_callee(call: &ra_ap_syntax::SyntaxNode) -> Option<String> {
+    use ra_ap_syntax::ast::HasArgList;
+    let args = match ast::Expr::cast(call.clone())? {
+        ast::Expr::CallExpr(c) => c.arg_list()?,
+        ast::Expr::MethodCallExpr(m) => m.arg_list()?,
+        _ => return None,
+    };
+    match args.args().next()? {
+        ast::Expr::CallExpr(c) => match c.expr()? {
+            ast::Expr::PathExpr(p) => Some(p.path()?.segment()?.name_ref()?.text().to_string()),
+            _ => None,
+        },
+        ast::Expr::MethodCallExpr(m) => Some(m.name_ref()?.text().to_string()),
+        _ => None,
+    }
 }
 
 /// Names this file binds to a renamed spawn (`use tokio::spawn as go;`).

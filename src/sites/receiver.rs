@@ -180,12 +180,34 @@ fn binding_source(
                         return Some((ReceiverRoot::Typed(ty), Vec::new()));
                     }
                 }
-                return None;
+            }
+            // `static RUNTIME: LazyLock<Runtime> = ..;` in a module or block.
+            SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST => {
+                if let Some(ty) = static_type(&ancestor, name) {
+                    return Some((ReceiverRoot::Typed(ty), Vec::new()));
+                }
             }
             _ => {}
         }
+        if ancestor.kind() == SyntaxKind::STMT_LIST
+            && let Some(ty) = static_type(&ancestor, name)
+        {
+            return Some((ReceiverRoot::Typed(ty), Vec::new()));
+        }
     }
     None
+}
+
+/// The type of a `static` or `const` named `name` declared directly in `container`.
+fn static_type(container: &SyntaxNode, name: &str) -> Option<WrittenPath> {
+    container.children().find_map(|child| {
+        let (item_name, ty) = match ast::Item::cast(child)? {
+            ast::Item::Static(s) => (s.name()?, s.ty()?),
+            ast::Item::Const(c) => (c.name()?, c.ty()?),
+            _ => return None,
+        };
+        (item_name.text() == name).then(|| type_path(&ty)).flatten()
+    })
 }
 
 /// The path of the function a closure is passed to, as its argument.
@@ -212,8 +234,9 @@ fn is_self(expr: &ast::Expr) -> bool {
     matches!(expr, ast::Expr::PathExpr(p) if p.path().is_some_and(|p| p.syntax().text() == "self"))
 }
 
-/// The path of a type, seen through references and the smart pointers that
-/// forward method calls (`&Handle`, `Arc<Runtime>`, `Option<..>` is not one).
+/// The path of a type, seen through references and the smart pointers and
+/// lazy cells that forward method calls (`&Handle`, `Arc<Runtime>`,
+/// `LazyLock<TaskTracker>`; `Option<..>` is not one).
 pub fn type_path(ty: &ast::Type) -> Option<WrittenPath> {
     match ty {
         ast::Type::RefType(r) => type_path(&r.ty()?),
@@ -221,7 +244,7 @@ pub fn type_path(ty: &ast::Type) -> Option<WrittenPath> {
         ast::Type::PathType(p) => {
             let path = p.path()?;
             let written = WrittenPath::from_ast(&path)?;
-            if matches!(written.last(), "Arc" | "Rc" | "Box") {
+            if matches!(written.last(), "Arc" | "Rc" | "Box" | "LazyLock" | "LazyCell" | "Lazy") {
                 let args = path.segment()?.generic_arg_list()?;
                 let inner = args.generic_args().find_map(|arg| match arg {
                     ast::GenericArg::TypeArg(t) => t.ty(),
@@ -286,5 +309,9 @@ mod tests {
         let scoped = receiver("fn f() { std::thread::scope(|s| { s.spawn(|| ()); }); }");
         assert!(matches!(scoped, Receiver::Chain { root: ReceiverRoot::ClosureParam { .. }, .. }));
         assert_eq!(receiver("impl A { fn f(&self) { self.spawn(x); } }"), Receiver::SelfValue);
+        let lazy = receiver("static RT: LazyLock<Runtime> = LazyLock::new(make);\nfn f() { RT.spawn(x); }");
+        assert!(
+            matches!(lazy, Receiver::Chain { root: ReceiverRoot::Typed(ref p), .. } if p.segments == ["Runtime"])
+        );
     }
 }

@@ -1,0 +1,173 @@
+//! Writing the migration: IO at the edge. Every write is atomic (a temporary
+//! file in the same folder, then a rename) and keeps the file's permissions;
+//! a file that changed on disk since corral read it is not overwritten, and a
+//! new file never replaces one that appeared meanwhile.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::rewrite::FileChange;
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteResult {
+    Written,
+    /// Not written; the message says why.
+    Refused(String),
+}
+
+/// Writes every change; each file on its own, so one refusal does not stop the others.
+pub fn write_changes(changes: &[FileChange]) -> Vec<(String, WriteResult)> {
+    changes
+        .iter()
+        .map(|change| {
+            let result = match write_change(change) {
+                Ok(()) => WriteResult::Written,
+                Err(message) => WriteResult::Refused(message),
+            };
+            (change.display.clone(), result)
+        })
+        .collect()
+}
+
+fn write_change(change: &FileChange) -> Result<(), String> {
+    let path = &change.path;
+    match &change.original {
+        Some(original) => {
+            let current = fs::read(path).map_err(|e| format!("cannot read it again: {e}"))?;
+            if current != original.as_bytes() {
+                return Err("it changed on disk since corral read it; run corral again".into());
+            }
+            write_atomic(path, change.new_text.as_bytes(), false)
+        }
+        None => {
+            if path.exists() {
+                return Err("it appeared on disk since corral looked; run corral again".into());
+            }
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            write_atomic(path, change.new_text.as_bytes(), true)
+        }
+    }
+}
+
+/// Temp file in the same folder, same permission bits, then rename.
+fn write_atomic(path: &Path, bytes: &[u8], new: bool) -> Result<(), String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".corral-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    temp.write_all(bytes).map_err(|e| format!("cannot write: {e}"))?;
+    temp.as_file().sync_all().map_err(|e| format!("cannot write: {e}"))?;
+    if !new {
+        let permissions =
+            fs::metadata(path).map_err(|e| format!("cannot read its permissions: {e}"))?.permissions();
+        fs::set_permissions(temp.path(), permissions)
+            .map_err(|e| format!("cannot keep its permissions: {e}"))?;
+    }
+    let persisted = if new { temp.persist_noclobber(path) } else { temp.persist(path) };
+    persisted.map(|_| ()).map_err(|e| format!("cannot replace it: {}", e.error))
+}
+
+/// The files among `paths` that git reports with uncommitted changes (staged,
+/// unstaged or untracked); empty outside a git work tree or without git.
+pub fn dirty_files(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
+    let existing: Vec<&PathBuf> = paths.iter().filter(|p| p.exists()).collect();
+    if existing.is_empty() {
+        return Vec::new();
+    }
+    let dir = if root.is_dir() { root } else { root.parent().unwrap_or(Path::new(".")) };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["status", "--porcelain", "-z", "--untracked-files=all", "--"])
+        .args(existing.iter().map(|p| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
+        .output();
+    let Ok(output) = output else { return Vec::new() };
+    if !output.status.success() {
+        return Vec::new();
+    }
+    let top = Command::new("git").arg("-C").arg(dir).args(["rev-parse", "--show-toplevel"]).output();
+    let Some(top) = top
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    else {
+        return Vec::new();
+    };
+    let reported: Vec<PathBuf> = output
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|entry| entry.len() > 3)
+        .map(|entry| top.join(String::from_utf8_lossy(&entry[3..]).as_ref()))
+        .collect();
+    existing
+        .into_iter()
+        .filter(|p| {
+            let canonical = fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            reported.iter().any(|r| fs::canonicalize(r).unwrap_or_else(|_| r.clone()) == canonical)
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(path: PathBuf, original: Option<&str>, new_text: &str) -> FileChange {
+        FileChange {
+            display: path.display().to_string(),
+            path,
+            original: original.map(str::to_string),
+            new_text: new_text.into(),
+            package: None,
+        }
+    }
+
+    #[test]
+    fn writes_atomically_and_keeps_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.rs");
+        fs::write(&path, "old").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let results = write_changes(&[change(path.clone(), Some("old"), "new")]);
+        assert_eq!(results[0].1, WriteResult::Written);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        }
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn refuses_a_file_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.rs");
+        fs::write(&path, "edited meanwhile").unwrap();
+        let results = write_changes(&[change(path.clone(), Some("old"), "new")]);
+        assert!(matches!(&results[0].1, WriteResult::Refused(m) if m.contains("changed on disk")));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "edited meanwhile");
+    }
+
+    #[test]
+    fn creates_new_files_but_never_over_existing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("src/tasks.rs");
+        assert_eq!(write_changes(&[change(path.clone(), None, "helper")])[0].1, WriteResult::Written);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "helper");
+        assert!(matches!(write_changes(&[change(path, None, "again")])[0].1, WriteResult::Refused(_)));
+    }
+}
