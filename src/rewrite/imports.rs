@@ -85,17 +85,28 @@ fn count_leaves(tree: &ast::UseTree) -> usize {
     }
 }
 
-/// How often each identifier is used outside `use` items.
+/// How often each name is used the way an import is: as the first segment of
+/// a path outside `use` items (`spawn(..)`, `task::spawn(..)`), or inside a
+/// macro's tokens, where any identifier may be one. `crate::tasks::spawn`
+/// does not use an imported `spawn`.
 fn identifier_uses(root: &SyntaxNode) -> HashMap<String, usize> {
     let mut uses: HashMap<String, usize> = HashMap::new();
     for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
         if token.kind() != SyntaxKind::IDENT {
             continue;
         }
-        if token.parent_ancestors().any(|a| a.kind() == SyntaxKind::USE) {
-            continue;
+        let Some(parent) = token.parent() else { continue };
+        let counts = match parent.kind() {
+            SyntaxKind::TOKEN_TREE => true,
+            SyntaxKind::NAME_REF => parent
+                .parent()
+                .and_then(ast::PathSegment::cast)
+                .is_some_and(|segment| segment.parent_path().qualifier().is_none()),
+            _ => false,
+        };
+        if counts && !token.parent_ancestors().any(|a| a.kind() == SyntaxKind::USE) {
+            *uses.entry(token.text().to_string()).or_default() += 1;
         }
-        *uses.entry(token.text().to_string()).or_default() += 1;
     }
     uses
 }
