@@ -5,8 +5,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use crate::rewrite::FileChange;
 
@@ -54,6 +53,15 @@ fn write_change(change: &FileChange) -> Result<(), String> {
     }
 }
 
+/// Writes an output file of corral's own (a patch, a manifest), atomically.
+pub fn write_output(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let existed = path.exists();
+    write_atomic(path, text.as_bytes(), !existed)
+}
+
 /// Temp file in the same folder, same permission bits, then rename.
 fn write_atomic(path: &Path, bytes: &[u8], new: bool) -> Result<(), String> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -73,52 +81,10 @@ fn write_atomic(path: &Path, bytes: &[u8], new: bool) -> Result<(), String> {
     persisted.map(|_| ()).map_err(|e| format!("cannot replace it: {}", e.error))
 }
 
-/// The files among `paths` that git reports with uncommitted changes (staged,
-/// unstaged or untracked); empty outside a git work tree or without git.
-pub fn dirty_files(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
-    let existing: Vec<&PathBuf> = paths.iter().filter(|p| p.exists()).collect();
-    if existing.is_empty() {
-        return Vec::new();
-    }
-    let dir = if root.is_dir() { root } else { root.parent().unwrap_or(Path::new(".")) };
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["status", "--porcelain", "-z", "--untracked-files=all", "--"])
-        .args(existing.iter().map(|p| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
-        .output();
-    let Ok(output) = output else { return Vec::new() };
-    if !output.status.success() {
-        return Vec::new();
-    }
-    let top = Command::new("git").arg("-C").arg(dir).args(["rev-parse", "--show-toplevel"]).output();
-    let Some(top) = top
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-    else {
-        return Vec::new();
-    };
-    let reported: Vec<PathBuf> = output
-        .stdout
-        .split(|&b| b == 0)
-        .filter(|entry| entry.len() > 3)
-        .map(|entry| top.join(String::from_utf8_lossy(&entry[3..]).as_ref()))
-        .collect();
-    existing
-        .into_iter()
-        .filter(|p| {
-            let canonical = fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-            reported.iter().any(|r| fs::canonicalize(r).unwrap_or_else(|_| r.clone()) == canonical)
-        })
-        .cloned()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn change(path: PathBuf, original: Option<&str>, new_text: &str) -> FileChange {
         FileChange {

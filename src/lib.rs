@@ -7,10 +7,13 @@
 
 pub mod apply;
 pub mod cli;
+pub mod codeowners;
 pub mod config;
 pub mod discover;
 pub mod edit;
+pub mod git;
 pub mod parse;
+pub mod patch;
 pub mod render;
 pub mod resolve;
 pub mod rewrite;

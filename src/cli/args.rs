@@ -28,6 +28,46 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write the global helper module (and its dependency) into each crate that needs it.
     Init(WorkspaceArgs),
+    /// Write the migration as `git am`-able patches, one per slice, plus a manifest.
+    Patch(PatchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PatchArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+
+    /// Folder to write the patches and `manifest.json` into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// One patch per crate, folder, file, or CODEOWNERS owner set.
+    #[arg(long, value_enum, default_value_t = SplitChoice::Crate)]
+    pub split: SplitChoice,
+
+    /// Only slices with a file changed since this git revision.
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+
+    /// Subject template; placeholders: {slice} {converted} {exempt} {skipped} {number} {total}.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub subject: Option<String>,
+
+    /// Body template; also {sites} and {files} (one per line).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub body: Option<String>,
+
+    /// Patch author, `Name <email>` (default: git's user.name and user.email).
+    #[arg(long, value_name = "AUTHOR")]
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitChoice {
+    Crate,
+    Dir,
+    File,
+    Owners,
 }
 
 /// Where to work and how to read it: shared by every command.

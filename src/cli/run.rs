@@ -6,12 +6,20 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::Outcome;
-use super::args::{ApplyArgs, Args, Command, DiffArgs, FormatChoice, ScanArgs, WorkspaceArgs};
-use crate::apply::{WriteResult, dirty_files, write_changes};
+use super::args::{
+    ApplyArgs, Args, Command, DiffArgs, FormatChoice, PatchArgs, ScanArgs, SplitChoice, WorkspaceArgs,
+};
+use crate::apply::{self, WriteResult, write_changes};
+use crate::codeowners::{self, CodeOwners};
 use crate::config::{self, Config};
 use crate::discover::{self, FileFilter, Workspace};
+use crate::git::{self, dirty_files};
+use crate::patch;
+use crate::render::diff::diff_path;
 use crate::render::diff::{write_diff, write_stat};
+use crate::render::patch::{PatchHeader, format_patch};
 use crate::render::{self, Format, Report};
+use crate::rewrite::FileChange;
 use crate::rewrite::{self, Conversion, Plan, PlanMode};
 use crate::scan::{ScanResult, scan};
 use crate::sites::model::{FileProblem, Verdict};
@@ -23,7 +31,112 @@ pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
         Command::Diff(diff_args) => diff(diff_args, color, out),
         Command::Apply(apply_args) => apply(apply_args, out),
         Command::Init(workspace_args) => init(workspace_args, out),
+        Command::Patch(patch_args) => patch(patch_args, out),
     }
+}
+
+fn patch(args: &PatchArgs, out: &mut impl Write) -> Result<Outcome> {
+    let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    let root = args.workspace.path.to_string_lossy();
+    let root_dir = &scanned.workspace.root;
+    // Patches name files as the repository does, so that `git am` at its top applies them.
+    let top = git::toplevel(if root_dir.is_dir() { root_dir } else { root_dir.parent().unwrap_or(root_dir) });
+    let repo_path = |change: &FileChange| -> String {
+        let absolute = std::path::absolute(&change.path).unwrap_or_else(|_| change.path.clone());
+        match top.as_ref().and_then(|top| absolute.strip_prefix(top).ok()) {
+            Some(relative) => slash(relative),
+            None => diff_path(&root, change),
+        }
+    };
+    let owners = CodeOwners::parse(
+        &codeowners::LOCATIONS
+            .iter()
+            .find_map(|location| {
+                std::fs::read_to_string(top.as_deref().unwrap_or(root_dir).join(location)).ok()
+            })
+            .unwrap_or_default(),
+    );
+    let mut slices = patch::slices(&plan, &scanned.result.sites, split(args.split), &owners, &repo_path);
+    if let Some(rev) = &args.since {
+        let changed = git::changed_since(root_dir, rev).map_err(anyhow::Error::msg)?;
+        let changed: Vec<_> =
+            changed.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect();
+        slices.retain(|slice| {
+            slice
+                .changes
+                .iter()
+                .any(|c| changed.contains(&std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())))
+        });
+    }
+    let templates = patch::Templates {
+        subject: args.subject.clone().unwrap_or_else(|| patch::Templates::default().subject),
+        body: args.body.clone().unwrap_or_else(|| patch::Templates::default().body),
+    };
+    let author = args
+        .author
+        .clone()
+        .or_else(|| git::identity(root_dir))
+        .unwrap_or_else(|| "corral <corral@localhost>".into());
+    let date = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let shown = |display: &str| render::shown_path(&root, display);
+    let total = slices.len();
+    let mut manifest = Vec::new();
+    for (index, slice) in slices.iter().enumerate() {
+        let number = index + 1;
+        let (subject, body) = patch::message(&templates, slice, number, total, &shown);
+        let header = PatchHeader { author: &author, date, number, total, subject: &subject, body: &body };
+        let text = format_patch(&header, &slice.changes, &repo_path)?;
+        let file = format!("{number:04}-{}.patch", file_slug(&subject));
+        apply::write_output(&args.out.join(&file), &text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.out.join(&file).display()))?;
+        writeln!(out, "wrote {}", args.out.join(&file).display())?;
+        manifest.push(patch::ManifestEntry {
+            file,
+            slice: slice.name.clone(),
+            files: slice.changes.iter().map(&repo_path).collect(),
+            sites: slice.outcomes.iter().map(|o| patch::ManifestSite::new(o, &shown)).collect(),
+            converted: slice.converted(),
+            exempt: slice.exempt,
+            skipped: slice.left(),
+            branch: patch::branch_name(&slice.name),
+            title: subject,
+            body,
+        });
+    }
+    let document = serde_json::json!({ "version": 1, "split": format!("{:?}", args.split).to_lowercase(), "patches": manifest });
+    let manifest_path = args.out.join("manifest.json");
+    apply::write_output(&manifest_path, &(serde_json::to_string_pretty(&document)? + "\n"))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
+    writeln!(out, "wrote {}", manifest_path.display())?;
+    write_audit(&root, &scanned, &plan, out)?;
+    report_problems(&root, &problems);
+    Ok(if problems.is_empty() { Outcome::Clean } else { Outcome::Errors })
+}
+
+fn split(choice: SplitChoice) -> patch::Split {
+    match choice {
+        SplitChoice::Crate => patch::Split::Crate,
+        SplitChoice::Dir => patch::Split::Dir,
+        SplitChoice::File => patch::Split::File,
+        SplitChoice::Owners => patch::Split::Owners,
+    }
+}
+
+/// `git format-patch`'s file name from a subject.
+fn file_slug(subject: &str) -> String {
+    let mut slug = String::new();
+    for c in subject.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').chars().take(52).collect::<String>().trim_end_matches('-').to_string()
+}
+
+fn slash(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// The configuration, the discovered workspace and its sites.

@@ -11,6 +11,7 @@ pub mod diff;
 mod github;
 mod human;
 mod json;
+pub mod patch;
 mod sarif;
 mod summary;
 
