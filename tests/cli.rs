@@ -342,8 +342,9 @@ fn symlink_loop_is_named_relative_to_path_and_the_walk_goes_on() {
     let name = scratch.path().file_name().unwrap().to_str().unwrap();
     let out = Run::of(corral(parent).args(["check", name]));
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stdout.contains(&format!("error: {name}/src/up: symbolic link loop")), "{}", out.stdout);
-    assert!(!out.stdout.contains(&format!("{name}/{name}")), "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("error: {name}/src/up: symbolic link loop")), "{}", out.stderr);
+    assert!(!out.stderr.contains(&format!("{name}/{name}")), "{}", out.stderr);
+    assert!(!out.stdout.contains("src/up"), "problems go to stderr only: {}", out.stdout);
 }
 
 // ---------------------------------------------------------------- workspaces

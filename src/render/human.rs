@@ -3,21 +3,35 @@
 //! own warnings) and ends with one summary line; `list` prints one aligned
 //! line per site and then an audit of each package: what is left to convert,
 //! and why the rest is exempt or skipped.
+//!
+//! Files that could not be scanned are named on stderr by the CLI, as they
+//! happen; here they only add the line saying the counts may be short.
 
 use super::summary::{Counts, check_line, list_line, problems_line};
-use super::{Command, Highlight, Report, fix_hint, headline, problem_path, shown_path};
+use super::{Command, Highlight, Report, fix_hint, headline, shown_path};
 use crate::sites::model::{SpawnSite, Verdict};
 use annotate_snippets::renderer::{AnsiColor, Effects, Style};
 use annotate_snippets::{Level, Renderer, Snippet};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// The colour rustc gives warnings, for the underline and its label too.
+const WARNING: Style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+
 pub(super) fn render(report: &Report, color: bool, out: &mut impl Write) -> io::Result<()> {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     match report.command {
-        Command::Check => check(report, &renderer, out),
-        Command::List => list(report, &renderer, color, out),
+        Command::Check => check(report, &renderer(color), out),
+        Command::List => list(report, color, out),
     }
+}
+
+/// annotate-snippets 0.11 underlines a warning-level annotation with `-`, as
+/// rustc does for secondary spans; only an error-level one gets `^`, the mark
+/// of a primary span. So the underline is drawn at the error level, and the
+/// error style (used for nothing else here: the titles stay warnings, and the
+/// CLI prints unreadable files on stderr) is the warning colour.
+fn renderer(color: bool) -> Renderer {
+    if color { Renderer::styled().error(WARNING).warning(WARNING) } else { Renderer::plain() }
 }
 
 fn check(report: &Report, renderer: &Renderer, out: &mut impl Write) -> io::Result<()> {
@@ -40,7 +54,7 @@ fn check(report: &Report, renderer: &Renderer, out: &mut impl Write) -> io::Resu
             Snippet::source(&line)
                 .line_start(site.line as usize)
                 .origin(&path)
-                .annotation(Level::Warning.span(highlight.start..highlight.end).label(label))
+                .annotation(Level::Error.span(highlight.start..highlight.end).label(label))
         } else {
             // No text at the site's column (a stale or missing source line):
             // an annotation would point at line 1, so name the place instead.
@@ -50,7 +64,6 @@ fn check(report: &Report, renderer: &Renderer, out: &mut impl Write) -> io::Resu
         // A blank line between diagnostics, as rustc prints them.
         writeln!(out, "{}\n", renderer.render(message))?;
     }
-    problems(report, renderer, out)?;
     writeln!(out, "{}", check_line(&Counts::of(report.sites)))?;
     if let Some(line) = problems_line(report.problems.len()) {
         writeln!(out, "{line}")?;
@@ -58,16 +71,7 @@ fn check(report: &Report, renderer: &Renderer, out: &mut impl Write) -> io::Resu
     Ok(())
 }
 
-/// Problems print as errors, before the summary that they make incomplete.
-fn problems(report: &Report, renderer: &Renderer, out: &mut impl Write) -> io::Result<()> {
-    for problem in report.problems {
-        let title = format!("{}: {}", problem_path(report.root, problem), problem.message);
-        writeln!(out, "{}\n", renderer.render(Level::Error.title(&title)))?;
-    }
-    Ok(())
-}
-
-fn list(report: &Report, renderer: &Renderer, color: bool, out: &mut impl Write) -> io::Result<()> {
+fn list(report: &Report, color: bool, out: &mut impl Write) -> io::Result<()> {
     let rows: Vec<Row> = report.shown().map(|site| Row::of(report, site)).collect();
     if !rows.is_empty() {
         write_rows(&rows, color, out)?;
@@ -77,7 +81,6 @@ fn list(report: &Report, renderer: &Renderer, color: bool, out: &mut impl Write)
             writeln!(out)?;
         }
     }
-    problems(report, renderer, out)?;
     writeln!(out, "{}", list_line(&Counts::of(report.sites)))?;
     if let Some(line) = problems_line(report.problems.len()) {
         writeln!(out, "{line}")?;
@@ -240,7 +243,7 @@ mod tests {
  --> src/lib.rs:3:5
   |
 3 |     tokio::spawn(async move { serve().await });
-  |     ------------ untracked spawn
+  |     ^^^^^^^^^^^^ untracked spawn
   |
   = help: run `corral apply` to track it, or annotate it: `// spawn-exempt: <why it may outlive shutdown>`
 
@@ -248,7 +251,7 @@ warning: bare `thread::spawn` (`std::thread::spawn`): the thread is not tracked
  --> src/worker.rs:4:13
   |
 4 |     let h = thread::spawn(move || work());
-  |             ------------- untracked spawn
+  |             ^^^^^^^^^^^^^ untracked spawn
   |
   = help: run `corral apply` to track it, or annotate it: `// spawn-exempt: <why it may outlive shutdown>`
 
@@ -256,7 +259,7 @@ warning: exempt marker without a reason
   --> src/worker.rs:12:9
    |
 12 |         handle.spawn(async {});
-   |         ------------ the marker for this spawn gives no reason
+   |         ^^^^^^^^^^^^ the marker for this spawn gives no reason
    |
    = help: say why after the marker: `// spawn-exempt: <why it may outlive shutdown>`, or remove the marker and run `corral apply` to track it
 
@@ -277,14 +280,44 @@ warning: exempt marker without a reason
     }
 
     #[test]
-    fn check_prints_paths_under_the_typed_root_and_problems() {
+    fn check_prints_paths_under_the_typed_root_and_counts_problems() {
         let text = print(Command::Check, "./crates/app/", &[fixtures::bare_tokio()], &[fixtures::problem()]);
         assert!(text.contains(" --> crates/app/src/lib.rs:3:5\n"), "{text}");
-        assert!(text.ends_with(
-            "error: crates/app/src/broken.rs: stream did not contain valid UTF-8\n\n\
-             1 bare spawn in 1 file\n\
-             1 file could not be scanned fully; its spawns may be missing\n"
-        ));
+        // The CLI names the file on stderr; stdout only says the counts are short.
+        assert!(!text.contains("broken.rs"), "{text}");
+        assert!(
+            text.ends_with(
+                "1 bare spawn in 1 file\n\
+                 1 file could not be scanned fully; its spawns may be missing\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn list_counts_problems_without_naming_them() {
+        let text = print(Command::List, ".", &[fixtures::bare_tokio()], &[fixtures::problem()]);
+        assert!(!text.contains("broken.rs"), "{text}");
+        assert!(text.ends_with("1 file could not be scanned fully; its spawns may be missing\n"), "{text}");
+    }
+
+    #[test]
+    fn check_colours_the_caret_as_a_warning() {
+        let report = Report {
+            command: Command::Check,
+            root: ".",
+            sites: &[fixtures::bare_tokio()],
+            problems: &[],
+            marker: "spawn-exempt",
+        };
+        let mut out = Vec::new();
+        render(&report, Format::Human, true, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let yellow = "\u{1b}[1m\u{1b}[33m";
+        assert!(text.contains(&format!("{yellow}^^^^^^^^^^^^")), "{text:?}");
+        assert!(text.contains(&format!("{yellow}untracked spawn")), "{text:?}");
+        assert!(text.contains(&format!("{yellow}warning")), "{text:?}");
+        assert!(!text.contains("\u{1b}[91m"), "no error red: {text:?}");
     }
 
     #[test]
@@ -295,7 +328,7 @@ warning: exempt marker without a reason
         let text = print(Command::Check, ".", &[site], &[]);
         assert!(
             text.contains(
-                " --> src/lib.rs:3:14\n  |\n3 |   let x = 1; tokio::spawn(f);\n  |              ------------ untracked spawn\n"
+                " --> src/lib.rs:3:14\n  |\n3 |   let x = 1; tokio::spawn(f);\n  |              ^^^^^^^^^^^^ untracked spawn\n"
             ),
             "{text}"
         );
