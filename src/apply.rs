@@ -31,6 +31,39 @@ pub fn write_changes(changes: &[FileChange]) -> Vec<(String, WriteResult)> {
         .collect()
 }
 
+/// Undoes changes written by `write_changes`: originals come back, new files go.
+/// A file edited since corral wrote it is left alone and reported.
+pub fn restore_changes(changes: &[FileChange]) -> Vec<(String, WriteResult)> {
+    changes
+        .iter()
+        .map(|change| {
+            let result = match restore_change(change) {
+                Ok(()) => WriteResult::Written,
+                Err(message) => WriteResult::Refused(message),
+            };
+            (change.display.clone(), result)
+        })
+        .collect()
+}
+
+fn restore_change(change: &FileChange) -> Result<(), String> {
+    let current = match fs::read(&change.path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && change.original.is_none() => return Ok(()),
+        Err(e) => return Err(format!("cannot read it again: {e}")),
+    };
+    if current == change.original.as_deref().unwrap_or_default().as_bytes() && change.original.is_some() {
+        return Ok(());
+    }
+    if current != change.new_text.as_bytes() {
+        return Err("it changed on disk since corral wrote it".into());
+    }
+    match &change.original {
+        Some(original) => write_atomic(&change.path, original.as_bytes(), false),
+        None => fs::remove_file(&change.path).map_err(|e| format!("cannot remove it: {e}")),
+    }
+}
+
 fn write_change(change: &FileChange) -> Result<(), String> {
     let path = &change.path;
     match &change.original {
@@ -126,6 +159,19 @@ mod tests {
         let results = write_changes(&[change(path.clone(), Some("old"), "new")]);
         assert!(matches!(&results[0].1, WriteResult::Refused(m) if m.contains("changed on disk")));
         assert_eq!(fs::read_to_string(&path).unwrap(), "edited meanwhile");
+    }
+
+    #[test]
+    fn restore_undoes_writes_and_new_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let edited = dir.path().join("a.rs");
+        fs::write(&edited, "old").unwrap();
+        let created = dir.path().join("tasks.rs");
+        let changes = [change(edited.clone(), Some("old"), "new"), change(created.clone(), None, "helper")];
+        assert!(write_changes(&changes).iter().all(|(_, r)| *r == WriteResult::Written));
+        assert!(restore_changes(&changes).iter().all(|(_, r)| *r == WriteResult::Written));
+        assert_eq!(fs::read_to_string(&edited).unwrap(), "old");
+        assert!(!created.exists());
     }
 
     #[test]

@@ -19,3 +19,4 @@ pub mod resolve;
 pub mod rewrite;
 pub mod scan;
 pub mod sites;
+pub mod verify;

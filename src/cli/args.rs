@@ -108,6 +108,15 @@ pub struct ApplyArgs {
     /// Rewrite files that have uncommitted changes in git too.
     #[arg(long)]
     pub allow_dirty: bool,
+
+    /// Run `cargo check --workspace --all-targets` before and after, and revert every
+    /// site whose rewrite added a compiler error (reported as needing a hand).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The command `--verify` runs instead (implies `--verify`), e.g. "cargo clippy --all-targets".
+    #[arg(long, value_name = "COMMAND")]
+    pub verify_cmd: Option<String>,
 }
 
 /// Options of the commands that report sites.

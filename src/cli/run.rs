@@ -20,7 +20,7 @@ use crate::render::diff::{write_diff, write_stat};
 use crate::render::patch::{PatchHeader, format_patch};
 use crate::render::{self, Format, Report};
 use crate::rewrite::FileChange;
-use crate::rewrite::{self, Conversion, Plan, PlanMode};
+use crate::rewrite::{self, Conversion, Plan, PlanMode, Sources};
 use crate::scan::{ScanResult, scan};
 use crate::sites::model::{FileProblem, Verdict};
 
@@ -140,10 +140,12 @@ fn slash(path: &Path) -> String {
 }
 
 /// The configuration, the discovered workspace and its sites.
-struct Scanned {
-    config: Config,
-    workspace: Workspace,
-    result: ScanResult,
+pub(super) struct Scanned {
+    pub config: Config,
+    pub workspace: Workspace,
+    pub result: ScanResult,
+    /// The texts the rewrite read (empty until a plan is made).
+    pub sources: Sources,
 }
 
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
@@ -151,7 +153,7 @@ fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
     let filter = FileFilter::new(&config.include, &config.exclude)?;
     let workspace = discover::discover(&args.path, &filter)?;
     let result = scan(&workspace, &config);
-    Ok(Scanned { config, workspace, result })
+    Ok(Scanned { config, workspace, result, sources: Sources::new() })
 }
 
 fn check_or_list(
@@ -182,11 +184,12 @@ fn check_or_list(
 
 /// Scans, reads what the rewrite needs, and plans it.
 fn plan_migration(args: &WorkspaceArgs, mode: PlanMode) -> Result<(Scanned, Plan, Vec<FileProblem>)> {
-    let scanned = scan_workspace(args)?;
+    let mut scanned = scan_workspace(args)?;
     let wanted = rewrite::wanted_files(&scanned.workspace, &scanned.result.sites, &scanned.config);
     let (sources, mut problems) = discover::read_existing(&wanted);
     let plan = rewrite::plan(&scanned.workspace, &scanned.result.sites, &scanned.config, &sources, mode);
     problems.extend(scanned.result.problems.iter().cloned());
+    scanned.sources = sources;
     Ok((scanned, plan, problems))
 }
 
@@ -215,7 +218,29 @@ fn diff(args: &DiffArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
 
 fn apply(args: &ApplyArgs, out: &mut impl Write) -> Result<Outcome> {
     let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    if args.verify || args.verify_cmd.is_some() {
+        refuse_dirty(&scanned, &plan, args.allow_dirty)?;
+        return super::verify::apply_verified(args, scanned, plan, &problems, out);
+    }
     write_plan(&args.workspace, args.allow_dirty, &scanned, &plan, &problems, out)
+}
+
+/// `apply` refuses files with uncommitted changes unless asked, as `cargo fix` does.
+fn refuse_dirty(scanned: &Scanned, plan: &Plan, allow_dirty: bool) -> Result<()> {
+    if allow_dirty {
+        return Ok(());
+    }
+    let touched: Vec<_> =
+        plan.changes.iter().filter(|c| c.original.is_some()).map(|c| c.path.clone()).collect();
+    let dirty = dirty_files(&scanned.workspace.root, &touched);
+    if !dirty.is_empty() {
+        let list: Vec<String> = dirty.iter().map(|p| format!("  {}", p.display())).collect();
+        bail!(
+            "refusing to rewrite files with uncommitted changes (commit or stash them, or pass --allow-dirty):\n{}",
+            list.join("\n")
+        );
+    }
+    Ok(())
 }
 
 fn init(args: &WorkspaceArgs, out: &mut impl Write) -> Result<Outcome> {
@@ -232,18 +257,7 @@ fn write_plan(
     out: &mut impl Write,
 ) -> Result<Outcome> {
     let root = args.path.to_string_lossy();
-    if !allow_dirty {
-        let touched: Vec<_> =
-            plan.changes.iter().filter(|c| c.original.is_some()).map(|c| c.path.clone()).collect();
-        let dirty = dirty_files(&scanned.workspace.root, &touched);
-        if !dirty.is_empty() {
-            let list: Vec<String> = dirty.iter().map(|p| format!("  {}", p.display())).collect();
-            bail!(
-                "refusing to rewrite files with uncommitted changes (commit or stash them, or pass --allow-dirty):\n{}",
-                list.join("\n")
-            );
-        }
-    }
+    refuse_dirty(scanned, plan, allow_dirty)?;
     let results = write_changes(&plan.changes);
     let mut refused = false;
     for (display, result) in &results {
@@ -261,7 +275,12 @@ fn write_plan(
 }
 
 /// The closing audit: what was converted, exempt, skipped, and why.
-fn write_audit(root: &str, scanned: &Scanned, plan: &Plan, out: &mut impl Write) -> std::io::Result<()> {
+pub(super) fn write_audit(
+    root: &str,
+    scanned: &Scanned,
+    plan: &Plan,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let own = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::OwnTracker)).count();
     let global = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::GlobalHelper)).count();
     let sites = &scanned.result.sites;
@@ -324,7 +343,7 @@ fn write_audit(root: &str, scanned: &Scanned, plan: &Plan, out: &mut impl Write)
 }
 
 /// Files that could not be handled, on stderr, one line each.
-fn report_problems(root: &str, problems: &[FileProblem]) {
+pub(super) fn report_problems(root: &str, problems: &[FileProblem]) {
     for problem in problems {
         let path = problem.path.to_string_lossy();
         eprintln!("error: {}: {}", render::shown_path(root, &path), problem.message);
