@@ -12,7 +12,7 @@ use super::run::{Scanned, report_problems, write_audit};
 use crate::apply::{WriteResult, restore_changes, write_changes};
 use crate::render::shown_path;
 use crate::rewrite::{self, Plan, PlanMode};
-use crate::sites::model::{FileProblem, SpawnSite, Verdict};
+use crate::sites::model::{FileProblem, SpawnSite};
 use crate::verify::{CompilerError, check_command, new_errors, run_check, site_of_error};
 
 /// Rounds before giving up; each reverts at least one site.
@@ -20,7 +20,7 @@ const MAX_ROUNDS: usize = 12;
 
 pub fn apply_verified(
     args: &ApplyArgs,
-    mut scanned: Scanned,
+    scanned: Scanned,
     mut plan: Plan,
     problems: &[FileProblem],
     out: &mut impl Write,
@@ -62,18 +62,19 @@ pub fn apply_verified(
                 site.column,
                 error
             );
-            if let Some(entry) =
-                scanned.result.sites.iter_mut().find(|s| s.path == site.path && s.start == site.start)
-            {
-                entry.verdict = Verdict::Skipped {
-                    reason: format!("needs a hand: the rewrite broke the build: {error}"),
-                };
-            }
             reverted.push((site, error));
         }
+        // Reverted sites stay bare (the gate keeps reporting them); the plan leaves them out.
+        let remaining: Vec<SpawnSite> = scanned
+            .result
+            .sites
+            .iter()
+            .filter(|s| !reverted.iter().any(|(r, _)| r.path == s.path && r.start == s.start))
+            .cloned()
+            .collect();
         plan = rewrite::plan(
             &scanned.workspace,
-            &scanned.result.sites,
+            &remaining,
             &scanned.config,
             &scanned.sources,
             PlanMode::Migrate,
