@@ -122,7 +122,7 @@ impl Default for Templates {
                    (`tasks::drain().await`), instead of outliving them unnoticed.\n\
                    \n\
                    {converted} converted, {exempt} exempt (annotated as intentionally untracked),\n\
-                   {skipped} left for a hand:\n\
+                   {skipped} left for a hand. The sites:\n\
                    \n\
                    {sites}\n\
                    \n\
