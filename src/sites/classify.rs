@@ -47,6 +47,8 @@ fn wraps_its_argument(family: &Family) -> bool {
         family,
         Family::StdThreadSpawn
             | Family::StdThreadBuilder
+            | Family::RuntimeSpawn
+            | Family::RuntimeSpawnBlocking
             | Family::TokioBuilder { .. }
             | Family::AsyncStd { .. }
             | Family::SmolSpawn
