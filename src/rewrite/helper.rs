@@ -167,7 +167,7 @@ pub fn ensure_dependencies(
         .as_table_like_mut()
         .ok_or("`dependencies` is not a table")?;
     let mut changed = false;
-    for (name, version, feature) in [("tokio-util", "0.7", "rt"), ("tokio", "1", "rt")] {
+    for (name, version, feature) in [("tokio-util", TOKIO_UTIL_VERSION, "rt"), ("tokio", "1", "rt")] {
         match dependencies.get_mut(name) {
             None => {
                 let mut table = InlineTable::new();
@@ -183,6 +183,9 @@ pub fn ensure_dependencies(
             Some(item) => {
                 let inherited =
                     workspace_deps.iter().find(|d| d.name == name).map_or(&[][..], |d| &d.features[..]);
+                if name == "tokio-util" {
+                    changed |= ensure_tracker_version(item);
+                }
                 changed |= ensure_feature(item, feature, inherited)?;
             }
         }
@@ -190,7 +193,46 @@ pub fn ensure_dependencies(
     if !changed {
         return Ok(ManifestEdit::Unchanged);
     }
-    Ok(ManifestEdit::Changed(document.to_string()))
+    // toml_edit writes every line it emits with `\n`; a CRLF manifest stays CRLF.
+    let text = document.to_string();
+    if manifest.contains("\r\n") {
+        return Ok(ManifestEdit::Changed(text.replace("\r\n", "\n").replace('\n', "\r\n")));
+    }
+    Ok(ManifestEdit::Changed(text))
+}
+
+/// The first `tokio-util` with `TaskTracker`. A bare `"0.7"` is not enough: in a
+/// package with a `Cargo.lock` that pins an older tokio, cargo resolves the new
+/// dependency to the newest 0.7 that fits the lock (0.7.3 for mini-redis 0.4.1),
+/// which has no `TaskTracker`.
+const TOKIO_UTIL_VERSION: &str = "0.7.10";
+
+/// Raises an existing `tokio-util` requirement that allows a release without
+/// `TaskTracker` (`"0.7"`, `"0.7.3"`, `"^0.7.9"`) to [`TOKIO_UTIL_VERSION`];
+/// other requirements (`workspace = true`, ranges, `=`) are left as written.
+fn ensure_tracker_version(item: &mut Item) -> bool {
+    let requirement = match item {
+        Item::Value(Value::String(version)) => Some(version.value().clone()),
+        _ => item.get("version").and_then(|v| v.as_str()).map(str::to_string),
+    };
+    let Some(requirement) = requirement else { return false };
+    let bare = requirement.trim().trim_start_matches('^');
+    let too_old = match bare.strip_prefix("0.7") {
+        Some("") => true,
+        Some(patch) => patch.strip_prefix('.').and_then(|p| p.parse::<u32>().ok()).is_some_and(|p| p < 10),
+        None => false,
+    };
+    if !too_old {
+        return false;
+    }
+    match item {
+        Item::Value(Value::String(_)) => *item = Item::Value(Value::from(TOKIO_UTIL_VERSION)),
+        _ => {
+            let Some(table) = item.as_table_like_mut() else { return false };
+            table.insert("version", Item::Value(Value::from(TOKIO_UTIL_VERSION)));
+        }
+    }
+    true
 }
 
 /// Adds `feature` to an existing dependency entry; `tokio` already built with
@@ -253,7 +295,7 @@ mod tests {
         let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &[]).unwrap() else { panic!() };
         assert_eq!(
             text,
-            "[package]\nname = \"a\"   # the name\n\n[dependencies]\nserde = \"1\"\ntokio-util = { version = \"0.7\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\"rt\"] }\n"
+            "[package]\nname = \"a\"   # the name\n\n[dependencies]\nserde = \"1\"\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\"rt\"] }\n"
         );
     }
 
@@ -267,7 +309,7 @@ mod tests {
         let done = "[dependencies]\ntokio = \"1\"\ntokio-util = { version = \"0.7\", features = [\"rt\", \"codec\"] }\n";
         let ManifestEdit::Changed(text) = ensure_dependencies(done, &[]).unwrap() else { panic!() };
         assert!(text.contains("tokio = { version = \"1\", features = [\"rt\"] }"));
-        let complete = "[dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\ntokio-util = { version = \"0.7\", features = [\"rt\"] }\n";
+        let complete = "[dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\n";
         assert_eq!(ensure_dependencies(complete, &[]).unwrap(), ManifestEdit::Unchanged);
         let inherited = "[dependencies]\ntokio.workspace = true\ntokio-util.workspace = true\n";
         let declared = [
@@ -275,6 +317,43 @@ mod tests {
             WorkspaceDependency { name: "tokio-util".into(), features: vec!["rt".into()] },
         ];
         assert_eq!(ensure_dependencies(inherited, &declared).unwrap(), ManifestEdit::Unchanged);
+    }
+
+    #[test]
+    fn raises_tokio_util_requirements_without_task_tracker() {
+        let tokio = "tokio = { version = \"1\", features = [\"full\"] }\n";
+        for (old, new) in [
+            ("tokio-util = \"0.7\"", "tokio-util = { version = \"0.7.10\", features = [\"rt\"] }"),
+            ("tokio-util = \"^0.7.3\"", "tokio-util = { version = \"0.7.10\", features = [\"rt\"] }"),
+            (
+                "tokio-util = { version = \"0.7.9\", features = [\"rt\", \"codec\"] }",
+                "tokio-util = { version = \"0.7.10\", features = [\"rt\", \"codec\"] }",
+            ),
+        ] {
+            let manifest = format!("[dependencies]\n{tokio}{old}\n");
+            let ManifestEdit::Changed(text) = ensure_dependencies(&manifest, &[]).unwrap() else {
+                panic!("{old}")
+            };
+            assert_eq!(text, format!("[dependencies]\n{tokio}{new}\n"));
+        }
+        for kept in [
+            "tokio-util = { version = \"0.7.12\", features = [\"rt\"] }",
+            "tokio-util = { version = \">=0.7, <0.8\", features = [\"rt\"] }",
+            "tokio-util = { version = \"0.7.10\", features = [\"full\"] }",
+        ] {
+            let manifest = format!("[dependencies]\n{tokio}{kept}\n");
+            assert_eq!(ensure_dependencies(&manifest, &[]).unwrap(), ManifestEdit::Unchanged, "{kept}");
+        }
+    }
+
+    #[test]
+    fn manifest_keeps_its_crlf_line_endings() {
+        let manifest = "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n";
+        let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &[]).unwrap() else { panic!() };
+        assert_eq!(
+            text,
+            "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = { version = \"1\", features = [\"rt\"] }\r\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\r\n"
+        );
     }
 
     #[test]

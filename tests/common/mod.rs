@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test crate uses its own subset of the helpers.
 
+pub mod cargo;
+
 use std::path::Path;
 
 use assert_cmd::Command;
