@@ -12,7 +12,7 @@
 //! async move { self.tracker... }        -> let tracker = self.tracker.clone(); ... tracker.spawn(..)
 //! ```
 
-use ra_ap_syntax::{AstNode, Edition, TextRange, ast, ast::HasArgList};
+use ra_ap_syntax::{AstNode, Edition, SyntaxKind, TextRange, ast, ast::HasArgList};
 
 use crate::edit::Edit;
 use crate::sites::model::{Family, SelfKind, SpawnSite};
@@ -75,7 +75,14 @@ pub fn rewrite_site(
     let slice = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
 
     // The tracker expression, and a binding to hoist when the call must not touch `self`.
-    let (tracker, hoist, own_tracker) = tracker_expression(site, source, names)?;
+    let arg_list = match &call {
+        ast::Expr::CallExpr(c) => c.arg_list(),
+        ast::Expr::MethodCallExpr(m) => m.arg_list(),
+        _ => None,
+    };
+    let mentions_self = arg_list
+        .is_some_and(|a| a.syntax().descendants_with_tokens().any(|e| e.kind() == SyntaxKind::SELF_KW));
+    let (tracker, hoist, own_tracker) = tracker_expression(site, source, mentions_self, names)?;
     let helper = match source {
         TrackerSource::Global { helper } | TrackerSource::Field { helper, .. } => helper.as_str(),
     };
@@ -89,9 +96,9 @@ pub fn rewrite_site(
     };
     let args = args.ok_or("the call has no arguments")?;
     let first_arg = first_arg.ok_or("the call has no arguments")?;
+    let first_range = shifted(first_arg.syntax().text_range());
     let args_range = shifted(args.syntax().text_range());
     let args_inner = (args_range.0 + 1, args_range.1 - 1);
-    let first_range = shifted(first_arg.syntax().text_range());
     let wrap_first = |wrapped: String| Edit::replace(first_range.0, first_range.1, wrapped, why.clone());
 
     let edit = match &site.family {
@@ -151,6 +158,7 @@ pub fn rewrite_site(
 fn tracker_expression(
     site: &SpawnSite,
     source: &TrackerSource,
+    mentions_self: bool,
     names: &mut dyn Names,
 ) -> Result<(String, Option<Hoist>, bool), NotConverted> {
     let (helper, field) = match source {
@@ -171,11 +179,13 @@ fn tracker_expression(
         };
     }
     // `self: Arc<Self>` or `self` moved into the spawned future while `self.tracker`
-    // is borrowed for the call: E0505. Bind a clone first.
-    let moves_self = matches!(
-        site.context.method.as_ref().and_then(|m| m.self_kind.as_ref()),
-        Some(SelfKind::Value | SelfKind::Typed { .. })
-    );
+    // is borrowed for the call: E0505. Bind a clone first; a call that does not
+    // name `self` cannot move it, and borrows the field directly.
+    let moves_self = mentions_self
+        && matches!(
+            site.context.method.as_ref().and_then(|m| m.self_kind.as_ref()),
+            Some(SelfKind::Value | SelfKind::Typed { .. })
+        );
     if moves_self {
         let at = site.context.statement_start.unwrap_or(site.start);
         let name = names.fresh(at, &value, false);
@@ -204,5 +214,76 @@ fn wrap_in_block_when_needed(text: &str, edit: Edit, site: &SpawnSite, hoist: Op
             Edit::replace(site.start, site.end, block, edit.why)
         }
         _ => edit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sites::model::{HandleUse, MethodContext, SiteContext, Verdict};
+
+    /// Hands out the base name, then numbered ones.
+    struct Counter(u32);
+
+    impl Names for Counter {
+        fn fresh(&mut self, _at: u32, _value: &str, _moved: bool) -> String {
+            self.0 += 1;
+            if self.0 == 1 { "tracker".to_string() } else { format!("tracker{}", self.0) }
+        }
+    }
+
+    /// The only `tokio::spawn(..)` of `text`, as a statement of a method taking `self_kind`.
+    fn method_site(text: &str, self_kind: SelfKind) -> SpawnSite {
+        let start = text.find("tokio::spawn").unwrap() as u32;
+        let end = text.rfind(')').unwrap() as u32 + 1;
+        SpawnSite {
+            path: "src/lib.rs".into(),
+            package: None,
+            line: 1,
+            column: start + 1,
+            start,
+            end,
+            callee_start: start,
+            callee_end: start + "tokio::spawn".len() as u32,
+            written_as: "tokio::spawn".into(),
+            family: Family::TokioSpawn,
+            verdict: Verdict::Bare,
+            handle: HandleUse::Dropped,
+            in_test: false,
+            context: SiteContext {
+                function: Some("f".into()),
+                method: Some(MethodContext {
+                    self_type: "S".into(),
+                    self_kind: Some(self_kind),
+                    tracker_field: Some("tracker".into()),
+                }),
+                enclosing: Vec::new(),
+                in_macro: None,
+                statement_start: Some(start),
+            },
+            source_line: text.into(),
+        }
+    }
+
+    fn rewrite(text: &str, self_kind: SelfKind) -> SiteRewrite {
+        let site = method_site(text, self_kind);
+        let source = TrackerSource::Field { helper: "crate::tasks".into(), field: "tracker".into() };
+        rewrite_site(text, &site, &source, Edition::Edition2021, &mut Counter(0)).unwrap()
+    }
+
+    #[test]
+    fn an_arc_self_task_that_moves_self_uses_a_hoisted_clone() {
+        let text = "tokio::spawn(async move { self.run().await })";
+        let rewritten = rewrite(text, SelfKind::Typed { ty: "Arc<Self>".into() });
+        assert_eq!(rewritten.edit.insert, "tracker.spawn");
+        assert_eq!(rewritten.hoist.unwrap().value, "self.tracker.clone()");
+    }
+
+    #[test]
+    fn an_arc_self_task_that_does_not_name_self_borrows_the_field() {
+        let text = "tokio::spawn(async move { me.run().await })";
+        let rewritten = rewrite(text, SelfKind::Typed { ty: "Arc<Self>".into() });
+        assert_eq!(rewritten.edit.insert, "self.tracker.spawn");
+        assert_eq!(rewritten.hoist, None);
     }
 }

@@ -19,70 +19,143 @@ pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition) 
     let after = SourceFile::parse(rewritten, edition).tree();
     let uses_before = identifier_uses(before.syntax());
     let uses_after = identifier_uses(after.syntax());
+    let unused = |name: &str| {
+        uses_before.get(name).copied().unwrap_or(0) > 0 && uses_after.get(name).copied().unwrap_or(0) == 0
+    };
     let mut edits = Vec::new();
+    let mut removed_items = Vec::new();
     for item in before.syntax().descendants().filter_map(ast::Use::cast) {
         if item.visibility().is_some() {
             continue;
         }
         let Some(top) = item.use_tree() else { continue };
-        let mut removable = Vec::new();
-        collect_removable(&top, &WrittenPath { global: false, segments: Vec::new() }, &mut |tree, name| {
-            let was_used = uses_before.get(name).copied().unwrap_or(0) > 0;
-            let still_used = uses_after.get(name).copied().unwrap_or(0) > 0;
-            if was_used && !still_used {
-                removable.push(tree.clone());
-            }
-        });
-        if removable.is_empty() {
-            continue;
+        match plan_tree(&top, &WrittenPath { global: false, segments: Vec::new() }, &unused) {
+            TreePlan::Untouched => {}
+            TreePlan::Removed => removed_items.push(remove_item(original, item.syntax())),
+            TreePlan::Edits(tree_edits) => edits.extend(tree_edits),
         }
-        let leaves = count_leaves(&top);
-        if removable.len() == leaves {
-            edits.push(remove_item(original, item.syntax()));
-        } else {
-            edits.extend(removable.iter().map(remove_tree));
+    }
+    edits.extend(without_orphaned_blank_lines(original, removed_items));
+    edits
+}
+
+/// What becomes of a use tree.
+enum TreePlan {
+    Untouched,
+    /// Every name it binds lost its last use.
+    Removed,
+    /// Some did: these edits take them out.
+    Edits(Vec<Edit>),
+}
+
+/// Plans a use tree: the leaves whose name `unused` says lost its last use
+/// go, a group that loses every leaf goes whole, and a group left with one
+/// untouched tree loses its braces (`tokio::{spawn, sync::mpsc}` ->
+/// `tokio::sync::mpsc`).
+fn plan_tree(tree: &ast::UseTree, prefix: &WrittenPath, unused: &dyn Fn(&str) -> bool) -> TreePlan {
+    let mut path = prefix.clone();
+    if let Some(written) = tree.path().and_then(|p| WrittenPath::from_ast(&p)) {
+        path.segments.extend(written.segments);
+    }
+    let Some(list) = tree.use_tree_list() else {
+        return match bound_name(tree, prefix, &path) {
+            Some(name) if unused(&name) => TreePlan::Removed,
+            _ => TreePlan::Untouched,
+        };
+    };
+    let children: Vec<(ast::UseTree, TreePlan)> =
+        list.use_trees().map(|child| (child.clone(), plan_tree(&child, &path, unused))).collect();
+    if children.iter().all(|(_, plan)| matches!(plan, TreePlan::Untouched)) {
+        return TreePlan::Untouched;
+    }
+    if children.iter().all(|(_, plan)| matches!(plan, TreePlan::Removed)) {
+        return TreePlan::Removed;
+    }
+    let kept: Vec<&(ast::UseTree, TreePlan)> =
+        children.iter().filter(|(_, plan)| !matches!(plan, TreePlan::Removed)).collect();
+    if let [(only, TreePlan::Untouched)] = kept.as_slice() {
+        let only_text = only.syntax().text().to_string();
+        let collapsed = match tree.path() {
+            // `task::{self}` -> `task`.
+            Some(own) if only_text == "self" => own.syntax().text().to_string(),
+            Some(own) => format!("{}::{only_text}", own.syntax().text()),
+            None if only_text != "self" && tree.coloncolon_token().is_none() => only_text,
+            None => return TreePlan::Edits(remove_children(&children)),
+        };
+        let range = tree.syntax().text_range();
+        return TreePlan::Edits(vec![Edit::replace(
+            range.start().into(),
+            range.end().into(),
+            collapsed,
+            "remove an import the rewrite made unused",
+        )]);
+    }
+    TreePlan::Edits(remove_children(&children))
+}
+
+fn remove_children(children: &[(ast::UseTree, TreePlan)]) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for (child, plan) in children {
+        match plan {
+            TreePlan::Untouched => {}
+            TreePlan::Removed => edits.push(remove_tree(child)),
+            TreePlan::Edits(child_edits) => edits.extend(child_edits.iter().cloned()),
         }
     }
     edits
 }
 
-/// Walks a use tree; calls `found` for every named leaf with the name it binds.
-fn collect_removable(tree: &ast::UseTree, prefix: &WrittenPath, found: &mut dyn FnMut(&ast::UseTree, &str)) {
-    let mut path = prefix.clone();
-    if let Some(written) = tree.path().and_then(|p| WrittenPath::from_ast(&p)) {
-        path.segments.extend(written.segments);
-    }
-    if let Some(list) = tree.use_tree_list() {
-        for child in list.use_trees() {
-            collect_removable(&child, &path, found);
-        }
-        return;
-    }
+/// The name a leaf binds: its rename, its last segment, or for `self` in a
+/// group the module the group is in. Globs and `crate`/`self`/`super` paths
+/// bind nothing this module removes.
+fn bound_name(tree: &ast::UseTree, prefix: &WrittenPath, path: &WrittenPath) -> Option<String> {
     if tree.star_token().is_some()
         || path.segments.first().is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super"))
     {
-        return;
+        return None;
     }
-    let name = match tree.rename() {
-        Some(rename) => match rename.name() {
-            Some(name) => name.text().to_string(),
-            None => return,
-        },
-        None => match path.segments.last() {
-            Some(last) => last.clone(),
-            None => return,
-        },
-    };
-    // Any private import the rewrite took the last use of is now unused,
-    // whatever it names: a spawn function, its module, or a workspace alias.
-    found(tree, &name);
+    if let Some(rename) = tree.rename() {
+        return rename.name().map(|name| name.text().to_string());
+    }
+    if is_group_self(tree) {
+        return prefix.segments.last().cloned();
+    }
+    path.segments.last().cloned()
 }
 
-fn count_leaves(tree: &ast::UseTree) -> usize {
-    match tree.use_tree_list() {
-        Some(list) => list.use_trees().map(|t| count_leaves(&t)).sum(),
-        None => 1,
+/// `self` inside a group: `task` in `use tokio::task::{self, JoinHandle}`.
+fn is_group_self(tree: &ast::UseTree) -> bool {
+    tree.path().is_some_and(|p| p.qualifier().is_none() && p.syntax().text() == "self")
+        && tree.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::USE_TREE_LIST)
+}
+
+/// Whole `use` lines removed in a row leave the blank line that separated
+/// them from the code after them: take it too, when nothing but a blank line
+/// (or the start of the file or block) comes before them.
+fn without_orphaned_blank_lines(text: &str, mut removals: Vec<Edit>) -> Vec<Edit> {
+    removals.sort_by_key(|edit| edit.start);
+    let mut index = 0;
+    while index < removals.len() {
+        let mut last = index;
+        while last + 1 < removals.len() && removals[last + 1].start == removals[last].end {
+            last += 1;
+        }
+        let (start, end) = (removals[index].start as usize, removals[last].end as usize);
+        let before = text[..start].trim_end_matches([' ', '\t']);
+        let opens = before.is_empty()
+            || before.trim_start_matches('\u{feff}').is_empty()
+            || before.ends_with("\n\n")
+            || before.ends_with("\n\r\n")
+            || before.trim_end().ends_with('{');
+        let after = &text[end..];
+        let blank = after.find('\n').filter(|&i| after[..i].trim().is_empty());
+        if let (true, Some(newline), true) = (opens, blank, text[start..end].ends_with('\n')) {
+            let removal = &mut removals[last];
+            removal.end += newline as u32 + 1;
+        }
+        index = last + 1;
     }
+    removals
 }
 
 /// How often each name is used the way an import is: as the first segment of
@@ -203,14 +276,60 @@ mod tests {
             "use tokio::{spawn as go, sync::mpsc};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); }\n";
         assert_eq!(
             cleaned(original, rewritten),
-            "use tokio::{sync::mpsc};\nfn f() { go(x); mpsc::channel(); }\n"
+            "use tokio::sync::mpsc;\nfn f() { go(x); mpsc::channel(); }\n"
         );
-        let last = "use tokio::{sync::mpsc, task};\nfn f() { task::spawn(x); mpsc::channel(); }\n";
-        let rewritten =
-            "use tokio::{sync::mpsc, task};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); }\n";
+        let last = "use tokio::{sync::mpsc, task, time};\nfn f() { task::spawn(x); mpsc::channel(); time::sleep(d); }\n";
+        let rewritten = "use tokio::{sync::mpsc, task, time};\nfn f() { crate::tasks::spawn(x); mpsc::channel(); time::sleep(d); }\n";
         assert_eq!(
             cleaned(last, rewritten),
-            "use tokio::{sync::mpsc};\nfn f() { task::spawn(x); mpsc::channel(); }\n"
+            "use tokio::{sync::mpsc, time};\nfn f() { task::spawn(x); mpsc::channel(); time::sleep(d); }\n"
         );
+    }
+
+    #[test]
+    fn a_group_left_with_one_tree_loses_its_braces() {
+        let original = "use tokio::task::{self, JoinHandle};\nfn f() -> JoinHandle<()> { task::spawn(x) }\n";
+        let rewritten =
+            "use tokio::task::{self, JoinHandle};\nfn f() -> JoinHandle<()> { crate::tasks::spawn(x) }\n";
+        assert_eq!(
+            cleaned(original, rewritten),
+            "use tokio::task::JoinHandle;\nfn f() -> JoinHandle<()> { task::spawn(x) }\n"
+        );
+        let original = "use tokio::task::{self, spawn};\nfn f() { spawn(x); task::yield_now(); }\n";
+        let rewritten =
+            "use tokio::task::{self, spawn};\nfn f() { crate::tasks::spawn(x); task::yield_now(); }\n";
+        assert_eq!(
+            cleaned(original, rewritten),
+            "use tokio::task;\nfn f() { spawn(x); task::yield_now(); }\n"
+        );
+    }
+
+    #[test]
+    fn a_nested_group_that_loses_every_name_goes_whole() {
+        let original = "use tokio::{sync::mpsc, task::{spawn, spawn_local}, time};\n\
+                        fn f() { spawn(x); spawn_local(y); mpsc::channel(); time::sleep(d); }\n";
+        let rewritten = "use tokio::{sync::mpsc, task::{spawn, spawn_local}, time};\n\
+                         fn f() { crate::tasks::spawn(x); crate::tasks::spawn_local(y); mpsc::channel(); time::sleep(d); }\n";
+        assert_eq!(
+            cleaned(original, rewritten),
+            "use tokio::{sync::mpsc, time};\nfn f() { spawn(x); spawn_local(y); mpsc::channel(); time::sleep(d); }\n"
+        );
+    }
+
+    #[test]
+    fn removing_every_import_takes_the_blank_line_after_them() {
+        let original = "use tokio::spawn as go;\nuse tokio::task::spawn_blocking;\n\nfn f() { go(x); spawn_blocking(y); }\n";
+        let rewritten = "use tokio::spawn as go;\nuse tokio::task::spawn_blocking;\n\n\
+                         fn f() { crate::tasks::spawn(x); crate::tasks::spawn_blocking(y); }\n";
+        assert_eq!(cleaned(original, rewritten), "fn f() { go(x); spawn_blocking(y); }\n");
+        // Between two blank lines, one of them stays.
+        let middle = "//! Doc.\n\nuse tokio::spawn;\n\nfn f() { spawn(x); }\n";
+        let rewritten = "//! Doc.\n\nuse tokio::spawn;\n\nfn f() { crate::tasks::spawn(x); }\n";
+        assert_eq!(cleaned(middle, rewritten), "//! Doc.\n\nfn f() { spawn(x); }\n");
+        // Other imports above keep their blank line.
+        let kept = "use std::sync::Arc;\nuse tokio::spawn;\n\nfn f(a: Arc<u8>) { spawn(x); }\n";
+        let rewritten =
+            "use std::sync::Arc;\nuse tokio::spawn;\n\nfn f(a: Arc<u8>) { crate::tasks::spawn(x); }\n";
+        assert_eq!(cleaned(kept, rewritten), "use std::sync::Arc;\n\nfn f(a: Arc<u8>) { spawn(x); }\n");
     }
 }
