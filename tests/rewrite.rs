@@ -1,0 +1,177 @@
+//! Snapshot tests of the rewrite: every family, tracker choice, hoisting
+//! case, import cleanup and formatting rule, each on a tiny crate under
+//! `tests/fixtures/rewrite/`.
+//!
+//! Each snapshot is what `corral diff . --color never` prints for the case,
+//! run from inside the case's folder so that paths are stable: the diff on
+//! stdout, the audit on stderr, and the exit code. A last test applies the
+//! rewrite to copies of the fixtures and checks that a second run finds
+//! nothing left to change.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn fixture(case: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rewrite").join(case)
+}
+
+/// Runs `corral <args..>` in `dir` and renders exit code, stdout and stderr.
+fn run(dir: &Path, args: &[&str]) -> String {
+    let output = Command::cargo_bin("corral")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .unwrap();
+    let mut text = format!("exit code: {}\n", output.status.code().map_or("none".into(), |c| c.to_string()));
+    text.push_str("--- stdout\n");
+    // Carriage returns and a BOM are part of what is checked: make them visible.
+    text.push_str(&String::from_utf8_lossy(&output.stdout).replace('\r', "␍").replace('\u{feff}', "<BOM>"));
+    if !output.stderr.is_empty() {
+        text.push_str("--- stderr\n");
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    text
+}
+
+/// Replaces the body of each new generated helper module with a line
+/// saying how long it is: the helper is the same in every case, and its
+/// own tests (in `src/rewrite/helper.rs`) check its text.
+fn elide_new_helpers(diff: &str) -> String {
+    let mut out = String::new();
+    let mut lines = diff.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        let new_helper = line.starts_with("diff --git ") && line.trim_end().ends_with("/tasks.rs");
+        if !new_helper || !lines.peek().is_some_and(|next| next.starts_with("new file mode")) {
+            continue;
+        }
+        while let Some(header) = lines.next_if(|l| !l.starts_with("@@")) {
+            out.push_str(header);
+        }
+        let Some(hunk) = lines.next() else { break };
+        out.push_str(hunk);
+        let mut body = 0;
+        while lines.next_if(|l| l.starts_with('+')).is_some() {
+            body += 1;
+        }
+        out.push_str(&format!("+[{body} lines of the generated helper module]\n"));
+    }
+    out
+}
+
+/// Snapshots the diff of the case under `rewrite__<case>`.
+fn check(case: &str) {
+    let output = run(&fixture(case), &["diff", ".", "--color", "never"]);
+    let output = elide_new_helpers(&output);
+    let description = format!("corral diff . --color never (in tests/fixtures/rewrite/{case})");
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        description => description,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(format!("rewrite__{case}"), output);
+    });
+}
+
+#[test]
+fn tokio_task_families() {
+    check("tokio_families");
+}
+
+#[test]
+fn runtime_handles_keep_their_runtime() {
+    check("runtime_handles");
+}
+
+#[test]
+fn threads_and_other_runtimes() {
+    check("threads_and_others");
+}
+
+#[test]
+fn tracker_choice() {
+    check("tracker_choice");
+}
+
+#[test]
+fn binaries_use_the_library_helper() {
+    check("bin_with_lib");
+}
+
+#[test]
+fn hoisting_keeps_self_out_of_tasks() {
+    check("hoist_self");
+}
+
+#[test]
+fn hoisting_in_expression_position_macros_and_tails() {
+    check("hoist_positions");
+}
+
+#[test]
+fn imports_made_unused_are_removed() {
+    check("imports");
+}
+
+#[test]
+fn line_endings_bom_and_tabs_are_kept() {
+    check("formatting");
+}
+
+#[test]
+fn exempt_and_test_sites_are_untouched() {
+    check("exempt_and_tests");
+}
+
+const CASES: &[&str] = &[
+    "tokio_families",
+    "runtime_handles",
+    "threads_and_others",
+    "tracker_choice",
+    "bin_with_lib",
+    "hoist_self",
+    "hoist_positions",
+    "imports",
+    "formatting",
+    "exempt_and_tests",
+    "root_import",
+];
+
+/// Copies a folder tree (fixtures hold only folders and regular files).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    for case in CASES {
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path().join(case);
+        copy_tree(&fixture(case), &dir);
+        let applied = run(&dir, &["apply", ".", "--allow-dirty"]);
+        assert!(applied.starts_with("exit code: 0\n"), "{case}: apply failed:\n{applied}");
+        let again = run(&dir, &["diff", ".", "--color", "never", "--exit-code"]);
+        assert!(
+            again.starts_with("exit code: 0\n--- stdout\n--- stderr"),
+            "{case}: a second run changes more:\n{again}"
+        );
+    }
+}
+
+#[test]
+fn an_import_removed_where_the_helper_is_declared() {
+    check("root_import");
+}
