@@ -5,7 +5,7 @@
 //! ```text
 //! tokio::spawn(fut)                     -> crate::tasks::spawn(fut)
 //! tokio::spawn(fut)   (in a method)     -> self.tracker.spawn(fut)
-//! handle.spawn(fut)                     -> crate::tasks::tracker().spawn_on(fut, &handle)
+//! handle.spawn(fut)                     -> handle.spawn(crate::tasks::tracker().track_future(fut))
 //! std::thread::spawn(f)                 -> crate::tasks::spawn_thread(f)
 //! thread::Builder::new().spawn(f)       -> thread::Builder::new().spawn(crate::tasks::track_thread(crate::tasks::tracker(), f))
 //! task::Builder::new().spawn(fut)       -> task::Builder::new().spawn(crate::tasks::tracker().track_future(fut))
@@ -94,11 +94,9 @@ pub fn rewrite_site(
         ast::Expr::MethodCallExpr(m) => (m.arg_list(), m.arg_list().and_then(|a| a.args().next())),
         _ => return Err("the site is not a call".into()),
     };
-    let args = args.ok_or("the call has no arguments")?;
+    args.ok_or("the call has no arguments")?;
     let first_arg = first_arg.ok_or("the call has no arguments")?;
     let first_range = shifted(first_arg.syntax().text_range());
-    let args_range = shifted(args.syntax().text_range());
-    let args_inner = (args_range.0 + 1, args_range.1 - 1);
     let wrap_first = |wrapped: String| Edit::replace(first_range.0, first_range.1, wrapped, why.clone());
 
     let edit = match &site.family {
@@ -123,13 +121,12 @@ pub fn rewrite_site(
                 (_, false) => Edit::replace(callee.0, callee.1, format!("{helper}::{method}"), why.clone()),
             }
         }
-        Family::RuntimeSpawn | Family::RuntimeSpawnBlocking => {
-            let ast::Expr::MethodCallExpr(m) = &call else { return Err("expected a method call".into()) };
-            let receiver = shifted(m.receiver().ok_or("the call has no receiver")?.syntax().text_range());
-            let method = if site.family == Family::RuntimeSpawn { "spawn_on" } else { "spawn_blocking_on" };
-            let replacement =
-                format!("{tracker}.{method}({}, &{})", slice(args_inner).trim(), slice(receiver));
-            Edit::replace(site.start, site.end, replacement, why.clone())
+        // What `TaskTracker::spawn_on` does, written on the receiver itself: it compiles
+        // for a `Handle`, a `&Handle`, a `Runtime` or an `Arc<Runtime>` alike, keeps the
+        // receiver evaluated before the future, and the task stays on that runtime.
+        Family::RuntimeSpawn => wrap_first(format!("{tracker}.track_future({})", slice(first_range))),
+        Family::RuntimeSpawnBlocking => {
+            wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
         }
         Family::TokioBuilder { method } => {
             if method.starts_with("spawn_blocking") {

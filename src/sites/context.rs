@@ -48,20 +48,13 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
         let holder = &trees.trees[index];
         let range = node.text_range();
         let (start, end) = (holder.file_offset(range.start().into()), holder.file_offset(range.end().into()));
+        // Checked after the node itself is recorded: a closure that is a block's tail
+        // is its own statement, and the `let` for what it captures goes before it.
         let is_statement = !in_function
+            && node.kind() != SyntaxKind::FN
             && node
                 .parent()
                 .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST && !holder.is_wrapper_node(&p));
-        if is_statement {
-            if context.enclosing.is_empty() && context.statement_start.is_none() {
-                context.statement_start = Some(start);
-            }
-            let count = context.enclosing.len();
-            for enclosing in &mut context.enclosing[count - waiting..] {
-                enclosing.statement_start = Some(start);
-            }
-            waiting = 0;
-        }
         if !anchor_found && is_anchor(&node) {
             context.anchor = (start, end);
             anchor_found = true;
@@ -107,6 +100,16 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
                 }
             }
             _ => {}
+        }
+        if is_statement {
+            if context.enclosing.is_empty() && context.statement_start.is_none() {
+                context.statement_start = Some(start);
+            }
+            let count = context.enclosing.len();
+            for enclosing in &mut context.enclosing[count - waiting..] {
+                enclosing.statement_start = Some(start);
+            }
+            waiting = 0;
         }
     }
     context.enclosing.reverse();
