@@ -80,6 +80,7 @@ pub fn wanted_files(workspace: &Workspace, sites: &[SpawnSite], config: &Config)
             wanted.push(home.root.clone());
             wanted.push(home.file.clone());
             wanted.push(home.file.with_file_name(format!("corral_{}.rs", home.module)));
+            wanted.push(home.file.with_extension("").join("mod.rs"));
             wanted.push(workspace.packages[home.package].manifest_path.clone());
         }
     }
@@ -305,6 +306,12 @@ fn install_helpers<'a>(
     changes
 }
 
+/// Whether a crate root declares a module `name` (in any form).
+fn declares_module(root: &str, name: &str) -> bool {
+    let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
+    file.syntax().children().filter_map(ast::Module::cast).any(|m| m.name().is_some_and(|n| n.text() == name))
+}
+
 /// The `mod tasks;` line for a crate root that lacks it: after the last `mod`
 /// declaration, or before the first item.
 fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<Edit> {
@@ -374,8 +381,15 @@ fn helper_home(
     };
     let mut name = module;
     let mut helper_file = dir.join(format!("{name}.rs"));
-    // A module of that name that corral did not write belongs to the user.
-    if existing(&helper_file).is_some_and(|text| !text.starts_with(HEADER)) {
+    // A module of that name that corral did not write belongs to the user:
+    // `tasks.rs` of theirs, `tasks/mod.rs`, or a `mod tasks` the root declares
+    // (inline or with `#[path]`) without corral's file behind it.
+    let ours = existing(&helper_file).is_some_and(|text| text.starts_with(HEADER));
+    let taken = !ours
+        && (existing(&helper_file).is_some()
+            || existing(&dir.join(&name).join("mod.rs")).is_some()
+            || existing(&root).is_some_and(|text| declares_module(&text, &name)));
+    if taken {
         name = format!("corral_{name}");
         helper_file = dir.join(format!("{name}.rs"));
     }
