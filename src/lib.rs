@@ -18,5 +18,6 @@ pub mod render;
 pub mod resolve;
 pub mod rewrite;
 pub mod scan;
+pub mod semantic;
 pub mod sites;
 pub mod verify;

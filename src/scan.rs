@@ -6,7 +6,7 @@
 //! modules are known, the aliases they define (`pub use tokio::spawn as go;`)
 //! become needles too, and the files that mention them are scanned again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -17,7 +17,7 @@ use crate::resolve::catalogue::Catalogue;
 use crate::resolve::table::ModuleTable;
 use crate::sites::classify::{Classifier, FileMeta};
 use crate::sites::collect::{FileFacts, FileInput, collect_file};
-use crate::sites::model::{FileProblem, SpawnSite};
+use crate::sites::model::{Family, FileProblem, SpawnSite, Verdict};
 
 /// How many rounds of alias discovery run before the scan settles.
 const MAX_ALIAS_ROUNDS: usize = 4;
@@ -36,11 +36,29 @@ pub struct ScanResult {
 
 /// Finds and classifies every spawn site of a discovered workspace.
 pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
+    scan_with(workspace, config, &Forced::default())
+}
+
+/// What the semantic tier resolved, for the scan to honour.
+#[derive(Debug, Clone, Default)]
+pub struct Forced {
+    /// Callee names to collect calls of (a spawn renamed where the syntax tier cannot see).
+    pub names: Vec<String>,
+    /// By file index and call range: the family of a spawn, or `None` for a call that
+    /// starts no task. They decide where the syntax tier found no site or skipped one.
+    pub calls: HashMap<(usize, u32, u32), Option<Family>>,
+}
+
+/// `scan`, with the semantic tier's resolutions.
+pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> ScanResult {
     let extra: Vec<Vec<String>> = config.extra_spawns.iter().map(|s| s.path.clone()).collect();
     let catalogue = Catalogue::new(&extra, &config.tracker_types);
     let modules: Vec<Vec<String>> = workspace.files.iter().map(|file| module_path(workspace, file)).collect();
 
     let mut needles: Vec<String> = catalogue.needles().to_vec();
+    let renamed: Vec<String> =
+        forced.names.iter().filter(|n| !needles.iter().any(|k| n.contains(k.as_str()))).cloned().collect();
+    needles.extend(renamed);
     let mut facts: Vec<Option<FileFacts>> = vec![None; workspace.files.len()];
     let mut problems: Vec<Option<FileProblem>> = vec![None; workspace.files.len()];
     let mut table = ModuleTable::default();
@@ -76,7 +94,7 @@ pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
 
     // Classification may need modules whose files the pre-filter skipped (one that
     // only writes `use tokio::task;`): parse those and classify again.
-    let mut sites = classify(workspace, &table, &catalogue, &facts, config);
+    let mut sites = classify(workspace, &table, &catalogue, &facts, config, forced);
     for _ in 0..MAX_DEMAND_ROUNDS {
         let wanted = table.take_unparsed_hits();
         let indices: Vec<usize> = (0..workspace.files.len())
@@ -87,7 +105,7 @@ pub fn scan(workspace: &Workspace, config: &Config) -> ScanResult {
         }
         let round = read_and_collect(workspace, &modules, &indices, None, &needles, config);
         record(round, &mut table, &mut facts, &mut problems);
-        sites = classify(workspace, &table, &catalogue, &facts, config);
+        sites = classify(workspace, &table, &catalogue, &facts, config, forced);
     }
     let parsed: Vec<(usize, FileFacts)> =
         facts.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect();
@@ -194,6 +212,7 @@ fn classify(
     catalogue: &Catalogue,
     facts: &[Option<FileFacts>],
     config: &Config,
+    forced: &Forced,
 ) -> Vec<SpawnSite> {
     let parsed: Vec<(usize, &FileFacts)> =
         facts.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i, f))).collect();
@@ -217,7 +236,17 @@ fn classify(
             found
                 .candidates
                 .iter()
-                .filter_map(move |c| classifier.classify(found, c, meta))
+                .filter_map(move |c| {
+                    let site = classifier.classify(found, c, meta);
+                    match forced.calls.get(&(*index, c.start, c.end)) {
+                        Some(resolved)
+                            if site.as_ref().is_none_or(|s| matches!(s.verdict, Verdict::Skipped { .. })) =>
+                        {
+                            classifier.classify_as(found, c, meta, Some(resolved.clone()))
+                        }
+                        _ => site,
+                    }
+                })
                 .collect::<Vec<_>>()
         })
         .collect()

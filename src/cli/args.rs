@@ -84,6 +84,11 @@ pub struct WorkspaceArgs {
     /// Read this configuration file instead of `corral.toml` / Cargo metadata at PATH.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Skip the semantic tier (the workspace loaded with rust-analyzer's name
+    /// resolution and types): the syntax tier alone, which is faster and needs no cargo.
+    #[arg(long, env = "CORRAL_SYNTAX_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
+    pub syntax_only: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -128,6 +133,10 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatChoice::Human)]
     pub format: FormatChoice,
+
+    /// After the report, list where the syntax and semantic tiers disagree, site by site.
+    #[arg(long)]
+    pub tiers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

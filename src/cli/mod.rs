@@ -7,6 +7,7 @@
 
 mod args;
 mod run;
+mod semantic;
 mod verify;
 
 use std::io::{self, IsTerminal, Write};

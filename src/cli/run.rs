@@ -21,7 +21,7 @@ use crate::render::patch::{PatchHeader, format_patch};
 use crate::render::{self, Format, Report};
 use crate::rewrite::FileChange;
 use crate::rewrite::{self, Conversion, Plan, PlanMode, Sources};
-use crate::scan::{ScanResult, scan};
+use crate::scan::ScanResult;
 use crate::sites::model::{FileProblem, Verdict};
 
 pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
@@ -146,14 +146,16 @@ pub(super) struct Scanned {
     pub result: ScanResult,
     /// The texts the rewrite read (empty until a plan is made).
     pub sources: Sources,
+    /// What the semantic tier found, when it ran.
+    pub semantic: Option<crate::semantic::SemanticFindings>,
 }
 
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
     let config = load_config(args)?;
     let filter = FileFilter::new(&config.include, &config.exclude)?;
     let workspace = discover::discover(&args.path, &filter)?;
-    let result = scan(&workspace, &config);
-    Ok(Scanned { config, workspace, result, sources: Sources::new() })
+    let (result, semantic) = super::semantic::scan_tiers(&args.path, &workspace, &config, args.syntax_only);
+    Ok(Scanned { config, workspace, result, sources: Sources::new(), semantic })
 }
 
 fn check_or_list(
@@ -162,7 +164,7 @@ fn check_or_list(
     color: bool,
     out: &mut impl Write,
 ) -> Result<Outcome> {
-    let Scanned { config, result, .. } = scan_workspace(&args.workspace)?;
+    let Scanned { config, result, workspace, semantic, .. } = scan_workspace(&args.workspace)?;
     let root = args.workspace.path.to_string_lossy();
     let report = Report {
         command,
@@ -172,6 +174,9 @@ fn check_or_list(
         marker: &config.marker,
     };
     render::render(&report, format(args.format), color, out).context("cannot write the report")?;
+    if args.tiers {
+        super::semantic::write_tiers(&root, &workspace, &config, semantic.as_ref(), out)?;
+    }
     report_problems(&root, &result.problems);
     Ok(if !result.problems.is_empty() {
         Outcome::Errors

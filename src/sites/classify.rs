@@ -88,11 +88,27 @@ impl<'a> Classifier<'a> {
 
     /// The site a candidate is, or `None` for a call that starts no task.
     pub fn classify(&self, facts: &FileFacts, candidate: &Candidate, file: FileMeta) -> Option<SpawnSite> {
+        self.classify_as(facts, candidate, file, None)
+    }
+
+    /// Like `classify`, with what the semantic tier resolved the call to, when it
+    /// did: `Some(Some(family))` a spawn, `Some(None)` no spawn at all.
+    pub fn classify_as(
+        &self,
+        facts: &FileFacts,
+        candidate: &Candidate,
+        file: FileMeta,
+        resolved: Option<Option<Family>>,
+    ) -> Option<SpawnSite> {
         let blocks: Vec<&Names> = candidate.blocks.iter().map(|&i| &facts.blocks[i]).collect();
         let place = Place { module: &candidate.module, blocks: &blocks };
-        let outcome = match &candidate.shape {
-            CallShape::Path(path) => self.path_call(place, path),
-            CallShape::Method { name, receiver } => self.method_call(place, candidate, name, receiver),
+        let outcome = match (resolved, &candidate.shape) {
+            (Some(Some(family)), _) => Outcome::Site(family),
+            (Some(None), _) => Outcome::NotASpawn,
+            (None, CallShape::Path(path)) => self.path_call(place, path),
+            (None, CallShape::Method { name, receiver }) => {
+                self.method_call(place, candidate, name, receiver)
+            }
         };
         // `spawn(crate::tasks::track_thread(..))`, `spawn(tracker.track_future(..))`: tracked already.
         let outcome = match outcome {

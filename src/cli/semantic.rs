@@ -1,0 +1,99 @@
+//! Running the semantic tier from the command line: a progress bar while the
+//! workspace loads, one line when it cannot, and the `--tiers` listing.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::discover::Workspace;
+use crate::scan::{ScanResult, scan, scan_with};
+use crate::semantic::{self, SemanticFindings, merge};
+
+/// Scans with both tiers, or the syntax tier alone when asked or when the
+/// workspace cannot be loaded (said in one line on stderr).
+pub(super) fn scan_tiers(
+    path: &Path,
+    workspace: &Workspace,
+    config: &Config,
+    syntax_only: bool,
+) -> (ScanResult, Option<SemanticFindings>) {
+    if syntax_only {
+        return (scan(workspace, config), None);
+    }
+    match load(path, config) {
+        Ok(findings) => {
+            let forced = merge::forced(workspace, &findings);
+            let mut result = scan_with(workspace, config, &forced);
+            merge::add_macro_body_sites(workspace, &findings, &mut result);
+            (result, Some(findings))
+        }
+        Err(why) => {
+            eprintln!("semantic tier unavailable: {why}; using the syntax tier");
+            (scan(workspace, config), None)
+        }
+    }
+}
+
+fn load(path: &Path, config: &Config) -> Result<SemanticFindings, String> {
+    let options = semantic::Options {
+        extra_spawns: config.extra_spawns.iter().map(|s| s.path.clone()).collect(),
+        ..semantic::Options::default()
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} semantic tier: {wide_msg} [{elapsed}]")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let progress = |message: &str| {
+        if let Some(bar) = &bar {
+            bar.set_message(message.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    };
+    let findings = semantic::analyse_with(path, &options, progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    findings
+}
+
+/// `list --tiers`: where the tiers disagree, one site a line, after the report.
+pub(super) fn write_tiers(
+    root: &str,
+    workspace: &Workspace,
+    config: &Config,
+    findings: Option<&SemanticFindings>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let Some(findings) = findings else {
+        return writeln!(out, "\ntiers: the semantic tier did not run; nothing to compare");
+    };
+    let syntax = scan(workspace, config);
+    let disagreements = merge::disagreements(workspace, &syntax, findings);
+    writeln!(
+        out,
+        "\ntiers: {} site(s) where the syntax and semantic tiers disagree ({} crates loaded, {} local; std: {}; load {:.2?}, resolve {:.2?})",
+        disagreements.len(),
+        findings.crates,
+        findings.local_crates,
+        findings.sysroot,
+        findings.load_time,
+        findings.resolve_time,
+    )?;
+    for d in &disagreements {
+        writeln!(
+            out,
+            "  {}:{}:{}  `{}`\n      syntax:   {}\n      semantic: {}",
+            crate::render::shown_path(root, &d.path),
+            d.line,
+            d.column,
+            d.written_as,
+            d.syntax,
+            d.semantic
+        )?;
+    }
+    Ok(())
+}

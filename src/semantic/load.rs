@@ -1,0 +1,130 @@
+//! Loading a workspace into rust-analyzer's database, safely: no build
+//! scripts, no proc-macro server, no toolchain download, and the stub standard
+//! library when the toolchain has no `rust-src`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ra_ap_ide_db::{FxHashMap, RootDatabase};
+use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
+use ra_ap_project_model::{CargoConfig, CargoFeatures, RustLibSource};
+
+/// The stub standard library, written out when the toolchain has no `rust-src`.
+const STUB_STD: &[(&str, &str)] = &[
+    ("core/src/lib.rs", include_str!("stub_std/core/lib.rs")),
+    ("alloc/src/lib.rs", include_str!("stub_std/alloc/lib.rs")),
+    ("std/src/lib.rs", include_str!("stub_std/std/lib.rs")),
+];
+
+/// An address nothing listens on: rustup pointed there cannot download anything.
+const DEAD_SERVER: &str = "http://127.0.0.1:9";
+
+/// How to load and what to look for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Project-specific spawn functions (`my_crate::tasks::spawn`), as path segments.
+    pub extra_spawns: Vec<Vec<String>>,
+    /// Use the stub standard library even when `rust-src` is installed.
+    pub force_stub_std: bool,
+    /// Worker threads for loading (0: two).
+    pub threads: usize,
+}
+
+/// A loaded workspace.
+pub(super) struct Loaded {
+    pub db: RootDatabase,
+    pub vfs: ra_ap_vfs::Vfs,
+    pub sysroot: &'static str,
+    /// Holds the stub standard library's folder for as long as the database lives.
+    _stub: Option<tempfile::TempDir>,
+}
+
+pub(super) fn load(
+    root: &Path,
+    options: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Loaded, String> {
+    let manifest_dir =
+        manifest_dir(root).ok_or_else(|| format!("no Cargo.toml at or above {}", root.display()))?;
+    let manifest_dir = std::path::absolute(&manifest_dir).map_err(|e| e.to_string())?;
+    let mut extra_env: FxHashMap<String, Option<String>> = FxHashMap::default();
+    for (key, value) in safe_env() {
+        extra_env.insert(key.to_string(), Some(value.to_string()));
+    }
+    let (sysroot_src, stub, sysroot) = match rust_src(&manifest_dir) {
+        Some(_) if !options.force_stub_std => (None, None, "rust-src"),
+        _ => {
+            let dir = write_stub_std().map_err(|e| format!("cannot write the stub standard library: {e}"))?;
+            let path = ra_ap_paths::Utf8PathBuf::from_path_buf(dir.path().to_path_buf())
+                .map_err(|p| format!("temporary folder is not UTF-8: {}", p.display()))?;
+            let path = ra_ap_paths::AbsPathBuf::assert(path);
+            (Some(path), Some(dir), "stub")
+        }
+    };
+    let cargo_config = CargoConfig {
+        all_targets: true,
+        features: CargoFeatures::All,
+        sysroot: Some(RustLibSource::Discover),
+        sysroot_src,
+        set_test: true,
+        extra_env,
+        ..Default::default()
+    };
+    let load_config = LoadCargoConfig {
+        load_out_dirs_from_check: false,
+        with_proc_macro_server: ProcMacroServerChoice::None,
+        prefill_caches: true,
+        num_worker_threads: if options.threads == 0 { 2 } else { options.threads },
+        proc_macro_processes: 1,
+    };
+    let report = |message: String| progress(&message);
+    let (db, vfs, _proc_macros) = load_workspace_at(&manifest_dir, &cargo_config, &load_config, &report)
+        .map_err(|e| one_line(&format!("{e:#}")))?;
+    Ok(Loaded { db, vfs, sysroot, _stub: stub })
+}
+
+/// The nearest folder at or above `path` with a `Cargo.toml`.
+fn manifest_dir(path: &Path) -> Option<PathBuf> {
+    let start = if path.is_file() { path.parent()? } else { path };
+    let start = if start.as_os_str().is_empty() { Path::new(".") } else { start };
+    start.ancestors().find(|dir| dir.join("Cargo.toml").is_file()).map(Path::to_path_buf)
+}
+
+/// Environment that keeps rustup from installing anything on the tier's behalf
+/// (a `rust-src` component, a toolchain a `rust-toolchain.toml` names).
+fn safe_env() -> [(&'static str, &'static str); 3] {
+    [("RUSTUP_DIST_SERVER", DEAD_SERVER), ("RUSTUP_UPDATE_ROOT", DEAD_SERVER), ("RUSTUP_AUTO_INSTALL", "0")]
+}
+
+/// The toolchain's library sources, when installed (`RUST_SRC_PATH` or `rustc --print sysroot`).
+fn rust_src(dir: &Path) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("RUST_SRC_PATH").map(PathBuf::from)
+        && path.join("core").is_dir()
+    {
+        return Some(path);
+    }
+    let mut rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
+    rustc.args(["--print", "sysroot"]).current_dir(dir);
+    for (key, value) in safe_env() {
+        rustc.env(key, value);
+    }
+    let output = rustc.output().ok().filter(|o| o.status.success())?;
+    let sysroot = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+    let library = sysroot.join("lib/rustlib/src/rust/library");
+    library.join("core/src/lib.rs").is_file().then_some(library)
+}
+
+/// Writes the stub standard library into a fresh temporary folder.
+fn write_stub_std() -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix("corral-stub-std-").tempdir()?;
+    for (path, text) in STUB_STD {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("stub paths have a folder"))?;
+        std::fs::write(path, text)?;
+    }
+    Ok(dir)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

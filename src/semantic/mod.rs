@@ -1,0 +1,140 @@
+//! The semantic tier: the workspace loaded with rust-analyzer's libraries, and
+//! every call that may start a task resolved to the function it calls.
+//!
+//! Where the syntax tier reads what a file says, this tier knows what its names
+//! mean: a `rt.spawn(..)` whose `rt` is a `Handle` only by inference, a field
+//! whose type is an alias of `Arc<Runtime>`, a spawn renamed across crates or
+//! written in a `macro_rules!` body. Nothing of the user's workspace runs: no
+//! build scripts, no proc-macro server. The toolchain is never changed either:
+//! without `rust-src`, a small stub standard library (`stub_std/`) stands in.
+//!
+//! Resolution matches `hir::Function`s (and the types that own spawn methods)
+//! by identity, found once by walking the dependency crates' modules, never by
+//! comparing path strings.
+
+mod load;
+pub mod merge;
+mod targets;
+mod walk;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::sites::model::Family;
+
+pub use load::Options;
+
+/// What a call that may start a task turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// One of the spawn functions of the catalogue.
+    Spawn(Family),
+    /// A spawn through a tracker (`TaskTracker::spawn`, `JoinSet::spawn`).
+    Tracked,
+    /// Some other function (`tokio_test::task::spawn`, a local `spawn` helper); its path.
+    Other(String),
+    /// Name resolution or inference could not say.
+    Unresolved,
+}
+
+/// One call the semantic tier looked at: every call whose callee may name a
+/// spawn, plus every call that resolves to one whatever it is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemanticCall {
+    /// Absolute path of the file that holds the call's text.
+    pub file: PathBuf,
+    /// Byte range of the call expression in that file (for a call that a macro
+    /// builds out of its own body, the macro call's range).
+    pub start: u32,
+    pub end: u32,
+    /// Byte range of the callee (the path, or the method name).
+    pub callee_start: u32,
+    pub callee_end: u32,
+    /// The callee's last name as written (`launch` for `util::launch(..)`).
+    pub name: String,
+    pub resolution: Resolution,
+    /// Whether the call sits in a macro expansion.
+    pub via_macro: bool,
+    /// Whether the call's text is in the macro call's own input, so that its
+    /// range is the call itself (false for a call a `macro_rules!` body writes).
+    pub exact: bool,
+}
+
+impl SemanticCall {
+    /// The family, when the call is a spawn.
+    pub fn family(&self) -> Option<&Family> {
+        match &self.resolution {
+            Resolution::Spawn(family) => Some(family),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the semantic tier found.
+#[derive(Debug, Clone, Default)]
+pub struct SemanticFindings {
+    /// The calls, sorted by file and offset, one per range.
+    pub calls: Vec<SemanticCall>,
+    /// The workspace's own files that were analysed (absolute paths).
+    pub files: Vec<PathBuf>,
+    /// How many crates the loaded graph holds, and how many are the workspace's.
+    pub crates: usize,
+    pub local_crates: usize,
+    /// Which standard library was used: `"rust-src"` or `"stub"`.
+    pub sysroot: &'static str,
+    /// The catalogue functions and types found in the dependency graph.
+    pub targets: usize,
+    /// Calls whose analysis panicked inside rust-analyzer (they count as unresolved).
+    pub panics: usize,
+    pub load_time: Duration,
+    pub resolve_time: Duration,
+}
+
+impl SemanticFindings {
+    /// The calls that are spawns.
+    pub fn sites(&self) -> impl Iterator<Item = &SemanticCall> {
+        self.calls.iter().filter(|c| c.family().is_some())
+    }
+}
+
+/// Loads the workspace at `workspace_root` and resolves its spawn calls, with
+/// the default options.
+pub fn analyse(workspace_root: &Path, progress: impl Fn(&str) + Sync) -> Result<SemanticFindings, String> {
+    analyse_with(workspace_root, &Options::default(), progress)
+}
+
+/// Loads the workspace and resolves its spawn calls.
+///
+/// Errors are one line, fit to follow "semantic tier unavailable: ".
+pub fn analyse_with(
+    workspace_root: &Path,
+    options: &Options,
+    progress: impl Fn(&str) + Sync,
+) -> Result<SemanticFindings, String> {
+    let started = std::time::Instant::now();
+    let loaded = load::load(workspace_root, options, &progress)?;
+    let load_time = started.elapsed();
+    progress("resolving spawn calls");
+    let started = std::time::Instant::now();
+    let db = &loaded.db;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ra_ap_hir::attach_db(db, || walk::resolve_workspace(db, &loaded.vfs, options))
+    }));
+    let mut findings = match outcome {
+        Ok(findings) => findings,
+        Err(panic) => return Err(format!("rust-analyzer panicked: {}", panic_message(&panic))),
+    };
+    findings.sysroot = loaded.sysroot;
+    findings.load_time = load_time;
+    findings.resolve_time = started.elapsed();
+    Ok(findings)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let text = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+    text.lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,277 @@
+//! Every call of the workspace's own files, macro expansions included, resolved
+//! against the catalogue.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ra_ap_hir::{Crate, InFile, ModuleDef, PathResolution, Semantics};
+use ra_ap_ide_db::{EditionedFileId, FxHashSet, RootDatabase};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+
+use super::targets::Targets;
+use super::{Options, Resolution, SemanticCall, SemanticFindings};
+
+/// How deep macro expansions are followed (a macro whose expansion calls a macro ...).
+const MAX_EXPANSION_DEPTH: u32 = 16;
+
+thread_local! {
+    /// Set while this thread analyses: rust-analyzer's panics are caught and counted, not printed.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+pub(super) fn resolve_workspace(
+    db: &RootDatabase,
+    vfs: &ra_ap_vfs::Vfs,
+    options: &Options,
+) -> SemanticFindings {
+    let targets = Targets::find(db, &options.extra_spawns);
+    let crates = Crate::all(db);
+    let local: Vec<Crate> = crates.iter().copied().filter(|k| k.origin(db).is_local()).collect();
+    let mut files: Vec<EditionedFileId> = Vec::new();
+    let mut seen = FxHashSet::default();
+    for krate in &local {
+        for module in krate.modules(db) {
+            if let Some(file) = module.definition_source_file_id(db).file_id()
+                && seen.insert(file.file_id(db))
+            {
+                files.push(file);
+            }
+        }
+    }
+    let mut needles = vec!["spawn".to_string()];
+    needles.extend(options.extra_spawns.iter().filter_map(|p| p.last().cloned()));
+    let mut walker = Walker {
+        sema: Semantics::new(db),
+        db,
+        vfs,
+        targets: &targets,
+        needles,
+        calls: BTreeMap::new(),
+        panics: 0,
+    };
+    install_quiet_hook();
+    QUIET.with(|q| q.set(true));
+    for file in &files {
+        let tree = walker.sema.parse(*file);
+        walker.walk(tree.syntax(), false, 0);
+    }
+    QUIET.with(|q| q.set(false));
+    let mut paths: Vec<PathBuf> = files.iter().filter_map(|f| walker.path_of(*f)).collect();
+    paths.sort();
+    SemanticFindings {
+        calls: walker.calls.into_values().collect(),
+        files: paths,
+        crates: crates.len(),
+        local_crates: local.len(),
+        targets: targets.len(),
+        panics: walker.panics,
+        ..SemanticFindings::default()
+    }
+}
+
+struct Walker<'a, 'db> {
+    sema: Semantics<'db, RootDatabase>,
+    db: &'db RootDatabase,
+    vfs: &'a ra_ap_vfs::Vfs,
+    targets: &'a Targets,
+    needles: Vec<String>,
+    /// By (file, start, end): a call that several expansions share is one call.
+    calls: BTreeMap<(PathBuf, u32, u32), SemanticCall>,
+    panics: usize,
+}
+
+impl Walker<'_, '_> {
+    fn walk(&mut self, root: &SyntaxNode, via_macro: bool, depth: u32) {
+        for node in root.descendants() {
+            match node.kind() {
+                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => {
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.call(&node, via_macro)
+                    }));
+                    match outcome {
+                        Ok(Some(call)) => self.record(call),
+                        Ok(None) => {}
+                        Err(_) => self.panics += 1,
+                    }
+                }
+                SyntaxKind::MACRO_CALL if depth < MAX_EXPANSION_DEPTH => {
+                    let Some(call) = ast::MacroCall::cast(node.clone()) else { continue };
+                    let expansion = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.sema.expand_macro_call(&call)
+                    }));
+                    match expansion {
+                        Ok(Some(expansion)) => self.walk(&expansion.value, true, depth + 1),
+                        Ok(None) => {}
+                        Err(_) => self.panics += 1,
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn record(&mut self, call: SemanticCall) {
+        let key = (call.file.clone(), call.start, call.end);
+        match self.calls.get(&key) {
+            // A spawn seen through one expansion stays a spawn when another cannot resolve it.
+            Some(known) if known.family().is_some() || call.resolution == Resolution::Unresolved => {}
+            _ => {
+                self.calls.insert(key, call);
+            }
+        }
+    }
+
+    /// Resolves one call; `None` when it is neither a spawn nor named like one.
+    fn call(&self, node: &SyntaxNode, via_macro: bool) -> Option<SemanticCall> {
+        let (callee, name, named_like_spawn, resolution) =
+            if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+                let name = call.name_ref()?;
+                if !self.named_like_spawn(name.text()) {
+                    return None;
+                }
+                let resolution = match self.sema.resolve_method_call(&call) {
+                    Some(f) => self.targets.classify(self.db, f),
+                    None => Resolution::Unresolved,
+                };
+                (name.syntax().clone(), name.text().to_string(), true, resolution)
+            } else {
+                let call = ast::CallExpr::cast(node.clone())?;
+                let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+                let path = callee.path()?;
+                let last = path.segment()?.name_ref()?;
+                let named = self.named_like_spawn(last.text());
+                let resolved = if named {
+                    self.sema.resolve_path(&path)
+                } else {
+                    // Name resolution only (no type inference): enough for a renamed import.
+                    self.sema.scope(path.syntax()).and_then(|scope| scope.speculative_resolve(&path))
+                };
+                let resolution = match resolved {
+                    Some(PathResolution::Def(ModuleDef::Function(f))) => self.targets.classify(self.db, f),
+                    Some(_) => Resolution::Other(path.syntax().text().to_string()),
+                    None => Resolution::Unresolved,
+                };
+                if !named && !matches!(resolution, Resolution::Spawn(_)) {
+                    return None;
+                }
+                (callee.syntax().clone(), last.text().to_string(), named, resolution)
+            };
+        let resolution = match resolution {
+            Resolution::Unresolved if !via_macro => {
+                self.through_attributes(node).unwrap_or(Resolution::Unresolved)
+            }
+            other => other,
+        };
+        if !named_like_spawn && resolution.family().is_none() {
+            return None;
+        }
+        self.locate(node, &callee, name, via_macro, resolution)
+    }
+
+    /// A call inside an item an attribute macro rewrites: resolve it in the expansion.
+    fn through_attributes(&self, node: &SyntaxNode) -> Option<Resolution> {
+        let expanded = self.sema.descend_node_into_attributes(ast::Expr::cast(node.clone())?);
+        for copy in expanded.into_iter().filter(|e| e.syntax() != node) {
+            let f = match &copy {
+                ast::Expr::MethodCallExpr(call) => self.sema.resolve_method_call(call),
+                ast::Expr::CallExpr(call) => match call.expr()? {
+                    ast::Expr::PathExpr(callee) => match self.sema.resolve_path(&callee.path()?) {
+                        Some(PathResolution::Def(ModuleDef::Function(f))) => Some(f),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(f) = f {
+                return Some(self.targets.classify(self.db, f));
+            }
+        }
+        None
+    }
+
+    /// Where a call's text is: the call itself when it (or a macro call's input)
+    /// holds it; where the callee is written when a macro body builds the call.
+    fn locate(
+        &self,
+        node: &SyntaxNode,
+        callee: &SyntaxNode,
+        name: String,
+        via_macro: bool,
+        resolution: Resolution,
+    ) -> Option<SemanticCall> {
+        let exact = |node: &SyntaxNode| match self.original(node) {
+            Some((range, true)) => Some(range),
+            _ => None,
+        };
+        let (file, range, callee_range, exact) = match (exact(node), exact(callee)) {
+            (Some(call), Some(written)) if call.file_id == written.file_id => {
+                (call.file_id, call.range, written.range, true)
+            }
+            _ => {
+                // The callee as the macro body writes it, else the macro call that holds it all.
+                let written = self.original(callee).map(|(range, _)| range);
+                let range = written.unwrap_or_else(|| self.sema.original_range(callee));
+                (range.file_id, range.range, range.range, false)
+            }
+        };
+        let path = self.path_of(file)?;
+        let (start, end) = bounds(range);
+        let (callee_start, callee_end) = bounds(callee_range);
+        Some(SemanticCall {
+            file: path,
+            start,
+            end,
+            callee_start,
+            callee_end,
+            name,
+            resolution,
+            via_macro,
+            exact,
+        })
+    }
+
+    /// Where a node's text is in a real file, and whether it is there as written
+    /// (a root syntax context), not as a macro definition's body.
+    fn original(&self, node: &SyntaxNode) -> Option<(ra_ap_hir::FileRange, bool)> {
+        let (range, context) =
+            InFile::new(self.sema.hir_file_for(node), node).original_file_range_opt(self.db)?;
+        Some((range, context.is_root()))
+    }
+
+    fn named_like_spawn(&self, name: &str) -> bool {
+        self.needles.iter().any(|needle| name.contains(needle.as_str()))
+    }
+
+    fn path_of(&self, file: EditionedFileId) -> Option<PathBuf> {
+        let path = self.vfs.file_path(file.file_id(self.db));
+        path.as_path().map(|p| PathBuf::from(p.as_str()))
+    }
+}
+
+impl Resolution {
+    fn family(&self) -> Option<&crate::sites::model::Family> {
+        match self {
+            Resolution::Spawn(family) => Some(family),
+            _ => None,
+        }
+    }
+}
+
+fn bounds(range: TextRange) -> (u32, u32) {
+    (range.start().into(), range.end().into())
+}
+
+/// Wraps the panic hook, once, so that panics on a thread that analyses are not printed.
+fn install_quiet_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}

@@ -1,0 +1,149 @@
+//! The semantic tier end to end: a fixture workspace with tokio, loaded with
+//! rust-analyzer's libraries, and the CLI that merges both tiers.
+//!
+//! The fixture needs its dependencies (tokio), so these tests run `cargo
+//! fetch` through the registry; without one they fail and say why.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Run, corral};
+use corral::semantic::{self, Resolution};
+
+/// A copy of `tests/fixtures/semantic/ws` in a temporary folder, with its
+/// dependencies fetched (cargo writes a `Cargo.lock` there, not in the repository).
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantic/ws"), &root);
+    let fetched = Command::new(env!("CARGO")).arg("fetch").current_dir(&root).output().unwrap();
+    assert!(fetched.status.success(), "cargo fetch failed: {}", String::from_utf8_lossy(&fetched.stderr));
+    (dir, root)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The semantic tier, run as a user runs it (the test environment turns it off).
+fn corral_semantic(cwd: &Path) -> assert_cmd::Command {
+    let mut command = corral(cwd);
+    command.env_remove("CORRAL_SYNTAX_ONLY");
+    command
+}
+
+/// `line:column` of a byte offset.
+fn line_col(text: &str, offset: u32) -> String {
+    let before = &text[..offset as usize];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("{line}:{column}")
+}
+
+#[test]
+fn resolves_what_names_and_types_reveal() {
+    let (_dir, root) = fixture();
+    let findings = semantic::analyse(&root, |_| {}).expect("the fixture loads");
+    let lib = std::fs::canonicalize(root.join("app/src/lib.rs")).unwrap();
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let mut found: Vec<String> = findings
+        .calls
+        .iter()
+        .filter(|c| std::fs::canonicalize(&c.file).unwrap() == lib)
+        .map(|c| {
+            let what = match &c.resolution {
+                Resolution::Spawn(family) => family.path(),
+                Resolution::Other(path) => format!("other {path}"),
+                Resolution::Tracked => "tracked".into(),
+                Resolution::Unresolved => "unresolved".into(),
+            };
+            let how = match (c.via_macro, c.exact) {
+                (false, _) => "",
+                (true, true) => " (macro input)",
+                (true, false) => " (macro body)",
+            };
+            format!(
+                "{} {} {what}{how}",
+                line_col(&text, c.start),
+                &text[c.callee_start as usize..c.callee_end as usize]
+            )
+        })
+        .collect();
+    found.sort_by_key(|line| {
+        let (line, column) = line.split_once(' ').unwrap().0.split_once(':').unwrap();
+        (line.parse::<u32>().unwrap(), column.parse::<u32>().unwrap())
+    });
+    assert_eq!(
+        found,
+        [
+            "14:9 spawn tokio::runtime::Handle::spawn",
+            "20:5 spawn tokio::runtime::Handle::spawn",
+            "25:5 spawn_blocking tokio::runtime::Handle::spawn_blocking",
+            "33:5 util::launch tokio::spawn",
+            "37:5 spawn tokio::spawn",
+            "38:5 util::spawn_blocking tokio::task::spawn_blocking",
+            "42:5 util::spawn_count other util::spawn_count",
+            "48:5 spawn std::thread::Builder::spawn",
+            "49:5 std::thread::spawn std::thread::spawn",
+            "54:9 tokio::spawn tokio::spawn (macro body)",
+            "60:18 tokio::task::spawn tokio::spawn (macro input)",
+            "65:5 tokio::spawn tokio::spawn",
+        ],
+        "{findings:#?}"
+    );
+    assert_eq!(findings.local_crates, 2);
+    assert_eq!(findings.panics, 0);
+    assert!(findings.targets >= 8, "catalogue functions and types found: {}", findings.targets);
+}
+
+#[test]
+fn the_cli_merges_both_tiers_and_lists_where_they_disagree() {
+    let (_dir, root) = fixture();
+    let run = Run::of(corral_semantic(&root).args(["list", "--tiers", "--color", "never", "."]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = &run.stdout;
+    // Sites only the semantic tier could resolve are sites, bare, with the syntax tier's context.
+    for line in [
+        "app/src/lib.rs:14:9   bare     tokio::runtime::Handle::spawn           self.runtime.spawn",
+        "app/src/lib.rs:25:5   bare     tokio::runtime::Handle::spawn_blocking  rt.spawn_blocking",
+    ] {
+        assert!(out.contains(line), "missing `{line}` in:\n{out}");
+    }
+    assert!(out.contains("tiers: 3 site(s) where the syntax and semantic tiers disagree"), "{out}");
+    assert!(out.contains("written in a macro_rules! body"), "{out}");
+    assert!(!out.contains("spawn_count"), "{out}");
+
+    let syntax = Run::of(corral(&root).args(["list", "--syntax-only", "--color", "never", "."]));
+    assert!(syntax.stdout.contains("skipped  unresolved"), "{syntax:?}");
+
+    let check = Run::of(corral_semantic(&root).args(["check", "--format", "json", "."]));
+    assert_eq!(check.code, 1, "{check:?}");
+    assert_eq!(check.stderr, "", "{check:?}");
+}
+
+#[test]
+fn a_workspace_that_does_not_load_falls_back_to_the_syntax_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    // No manifest: the syntax tier reads the files, the semantic tier has no workspace to load.
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), "pub fn f() { tokio::spawn(async {}); }\n").unwrap();
+    let semantic = Run::of(corral_semantic(dir.path()).args(["check", "."]));
+    let syntax = Run::of(corral(dir.path()).args(["check", "--syntax-only", "."]));
+    assert_eq!(semantic.code, syntax.code, "{semantic:?}\n{syntax:?}");
+    assert_eq!(semantic.stdout, syntax.stdout);
+    let lines: Vec<&str> = semantic.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{semantic:?}");
+    assert!(lines[0].starts_with("semantic tier unavailable: "), "{semantic:?}");
+    assert!(lines[0].ends_with("; using the syntax tier"), "{semantic:?}");
+}
