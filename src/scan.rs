@@ -85,6 +85,10 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
                 !needles.iter().any(|n| name.contains(n.as_str())) && known_aliases.insert(name.clone())
             })
             .collect();
+        // Looking for aliases resolves every import of every parsed module, and so
+        // runs into modules the pre-filter skipped. Those only matter to classification,
+        // which asks for the ones it needs itself, so they are not parsed for this.
+        table.take_unparsed_hits();
         if aliases.is_empty() {
             break;
         }

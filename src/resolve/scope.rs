@@ -73,71 +73,89 @@ impl TreeScopes {
     /// Collects the scopes of `root`, whose own module path is `module` (a macro
     /// fragment passes the module its macro call sits in).
     pub fn collect(root: &SyntaxNode, module: &[String]) -> TreeScopes {
-        let mut scopes = TreeScopes::default();
-        let range = root.text_range();
-        scopes.modules.push(ModuleScope {
-            path: module.to_vec(),
-            start: range.start().into(),
-            end: range.end().into(),
-            names: Names::default(),
-        });
-        // Inline modules first, so that items can find their container by range.
+        let mut scopes = TreeScopes::start(root, module);
         for node in root.descendants() {
-            if let Some(inline) = ast::Module::cast(node.clone())
-                && inline.item_list().is_some()
-            {
-                let mut path = scopes.container_module_path(&node);
-                let Some(name) = inline.name() else { continue };
-                path.push(name.text().to_string());
-                let range = node.text_range();
-                scopes.modules.push(ModuleScope {
-                    path,
-                    start: range.start().into(),
-                    end: range.end().into(),
-                    names: Names::default(),
-                });
-            }
-        }
-        for node in root.descendants() {
-            let Some(name_entries) = bindings_of(&node) else { continue };
-            let Some(parent) = node.parent() else { continue };
-            let names = match parent.kind() {
-                SyntaxKind::SOURCE_FILE => &mut scopes.modules[0].names,
-                SyntaxKind::ITEM_LIST if parent.parent().is_some_and(|p| p.kind() == SyntaxKind::MODULE) => {
-                    let range = parent.parent().map(|p| p.text_range()).unwrap_or(parent.text_range());
-                    let (start, end): (u32, u32) = (range.start().into(), range.end().into());
-                    // Skip the tree's own scope: an inline module at offset 0 starts where it does.
-                    match scopes.modules.iter_mut().skip(1).find(|m| m.start == start && m.end == end) {
-                        Some(module) => &mut module.names,
-                        None => continue,
-                    }
-                }
-                SyntaxKind::STMT_LIST => {
-                    let range = parent.text_range();
-                    let (start, end) = (range.start().into(), range.end().into());
-                    let index = match scopes.blocks.iter().position(|b| b.start == start && b.end == end) {
-                        Some(index) => index,
-                        None => {
-                            scopes.blocks.push(BlockScope { start, end, names: Names::default() });
-                            scopes.blocks.len() - 1
-                        }
-                    };
-                    &mut scopes.blocks[index].names
-                }
-                _ => continue,
-            };
-            for entry in name_entries {
-                match entry {
-                    NameEntry::Bound(name, binding) => names.bind(name, binding),
-                    NameEntry::Glob(target) => {
-                        if !names.globs.contains(&target) {
-                            names.globs.push(target)
-                        }
-                    }
-                }
-            }
+            scopes.visit(&node);
         }
         scopes
+    }
+
+    /// The scopes of `root` before any node is visited: just the tree's own module.
+    pub fn start(root: &SyntaxNode, module: &[String]) -> TreeScopes {
+        let range = root.text_range();
+        TreeScopes {
+            modules: vec![ModuleScope {
+                path: module.to_vec(),
+                start: range.start().into(),
+                end: range.end().into(),
+                names: Names::default(),
+            }],
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Takes one node of the tree into account; nodes must come in preorder (so an
+    /// inline module is known before the items inside it), as `descendants` gives them.
+    pub fn visit(&mut self, node: &SyntaxNode) {
+        if !ast::Item::can_cast(node.kind()) {
+            return;
+        }
+        let Some(name_entries) = bindings_of(node) else { return };
+        if let Some(parent) = node.parent() {
+            self.bind_all(&parent, name_entries);
+        }
+        if let Some(inline) = ast::Module::cast(node.clone())
+            && inline.item_list().is_some()
+        {
+            let mut path = self.container_module_path(node);
+            let Some(name) = inline.name() else { return };
+            path.push(name.text().to_string());
+            let range = node.text_range();
+            self.modules.push(ModuleScope {
+                path,
+                start: range.start().into(),
+                end: range.end().into(),
+                names: Names::default(),
+            });
+        }
+    }
+
+    fn bind_all(&mut self, parent: &SyntaxNode, name_entries: Vec<NameEntry>) {
+        let names = match parent.kind() {
+            SyntaxKind::SOURCE_FILE => &mut self.modules[0].names,
+            SyntaxKind::ITEM_LIST if parent.parent().is_some_and(|p| p.kind() == SyntaxKind::MODULE) => {
+                let range = parent.parent().map(|p| p.text_range()).unwrap_or(parent.text_range());
+                let (start, end): (u32, u32) = (range.start().into(), range.end().into());
+                // Skip the tree's own scope: an inline module at offset 0 starts where it does.
+                match self.modules.iter_mut().skip(1).find(|m| m.start == start && m.end == end) {
+                    Some(module) => &mut module.names,
+                    None => return,
+                }
+            }
+            SyntaxKind::STMT_LIST => {
+                let range = parent.text_range();
+                let (start, end) = (range.start().into(), range.end().into());
+                let index = match self.blocks.iter().position(|b| b.start == start && b.end == end) {
+                    Some(index) => index,
+                    None => {
+                        self.blocks.push(BlockScope { start, end, names: Names::default() });
+                        self.blocks.len() - 1
+                    }
+                };
+                &mut self.blocks[index].names
+            }
+            _ => return,
+        };
+        for entry in name_entries {
+            match entry {
+                NameEntry::Bound(name, binding) => names.bind(name, binding),
+                NameEntry::Glob(target) => {
+                    if !names.globs.contains(&target) {
+                        names.globs.push(target)
+                    }
+                }
+            }
+        }
     }
 
     /// The module scope that holds `offset`, innermost.

@@ -114,7 +114,7 @@ impl ModuleTable {
 
     /// Resolves a path written at `place`.
     pub fn resolve(&self, catalogue: &Catalogue, place: Place, written: &WrittenPath) -> Resolution {
-        self.resolve_at(catalogue, place, written, 0)
+        self.resolve_at(catalogue, place, written, 0, &mut Walk::default())
     }
 
     fn resolve_at(
@@ -123,6 +123,7 @@ impl ModuleTable {
         place: Place,
         written: &WrittenPath,
         depth: usize,
+        walk: &mut Walk,
     ) -> Resolution {
         if depth > MAX_DEPTH {
             return Resolution::Unknown(format!("`{}` goes through too many re-exports", written.display()));
@@ -132,7 +133,7 @@ impl ModuleTable {
             return Resolution::Unknown("empty path".into());
         };
         if written.global {
-            return self.follow(catalogue, segments.clone(), depth + 1);
+            return self.follow(catalogue, segments.clone(), depth + 1, walk);
         }
         let absolute = match first.as_str() {
             "crate" => prefixed(&place.module[..1.min(place.module.len())], &segments[1..]),
@@ -160,29 +161,46 @@ impl ModuleTable {
                             binding,
                             &segments[1..],
                             depth,
+                            walk,
                         );
                     }
                 }
                 let mut unresolved_globs = Vec::new();
-                for names in scopes {
+                // A glob's own path may start with a name another glob brings in, but
+                // the same name is not looked for through the same module's globs again
+                // while that lookup is under way: that only grows the path (`g::g::g::x`)
+                // and made the search exponential in the number of globs.
+                let key = (place.module.to_vec(), name.to_string());
+                let through_globs = !walk.glob_names.contains(&key);
+                if through_globs {
+                    walk.glob_names.push(key);
+                }
+                for names in scopes.filter(|_| through_globs) {
                     for glob in &names.globs {
                         let mut candidate = glob.clone();
                         candidate.segments.extend(segments.iter().cloned());
                         let outer = Place { module: place.module, blocks: &[] };
-                        match self.resolve_at(catalogue, outer, &candidate, depth + 1) {
+                        match self.resolve_at(catalogue, outer, &candidate, depth + 1, walk) {
                             Resolution::External(path) if catalogue.knows_prefix(&path) => {
+                                walk.glob_names.pop();
                                 return Resolution::External(path);
                             }
-                            found @ (Resolution::Local | Resolution::Defined(_)) => return found,
+                            found @ (Resolution::Local | Resolution::Defined(_)) => {
+                                walk.glob_names.pop();
+                                return found;
+                            }
                             _ => unresolved_globs.push(glob.display()),
                         }
                     }
+                }
+                if through_globs {
+                    walk.glob_names.pop();
                 }
                 if PRELUDE_CRATES.contains(&name)
                     || self.crates.contains(name)
                     || catalogue.knows_prefix(&segments[..1])
                 {
-                    return self.follow(catalogue, segments.clone(), depth + 1);
+                    return self.follow(catalogue, segments.clone(), depth + 1, walk);
                 }
                 if let Some(glob) = unresolved_globs.first() {
                     return Resolution::Unknown(format!(
@@ -195,12 +213,13 @@ impl ModuleTable {
                     ));
                 }
                 // Any other first segment is an extern crate the workspace depends on.
-                return self.follow(catalogue, segments.clone(), depth + 1);
+                return self.follow(catalogue, segments.clone(), depth + 1, walk);
             }
         };
-        self.follow(catalogue, absolute, depth + 1)
+        self.follow(catalogue, absolute, depth + 1, walk)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn through_binding(
         &self,
         catalogue: &Catalogue,
@@ -209,6 +228,7 @@ impl ModuleTable {
         binding: &Binding,
         rest: &[String],
         depth: usize,
+        walk: &mut Walk,
     ) -> Resolution {
         match binding {
             // `use a::b as c;` then `c::d` means `a::b::d`, whether `a::b` is an item or a module.
@@ -216,14 +236,14 @@ impl ModuleTable {
                 let place = Place { module, blocks: &[] };
                 let mut path = target.clone();
                 path.segments.extend(rest.iter().cloned());
-                self.resolve_at(catalogue, place, &path, depth + 1)
+                self.resolve_at(catalogue, place, &path, depth + 1, walk)
             }
             // A path that ends on a module names no function.
             Binding::Module if rest.is_empty() => Resolution::Local,
             Binding::Module => {
                 let mut path = module.to_vec();
                 path.push(name.to_string());
-                self.follow(catalogue, prefixed(&path, rest), depth + 1)
+                self.follow(catalogue, prefixed(&path, rest), depth + 1, walk)
             }
             Binding::Item if rest.is_empty() => Resolution::Defined(prefixed(module, &[name.to_string()])),
             Binding::Item => Resolution::Local,
@@ -231,8 +251,9 @@ impl ModuleTable {
     }
 
     /// Follows an absolute path through workspace modules until it leaves the workspace.
-    fn follow(&self, catalogue: &Catalogue, path: Vec<String>, depth: usize) -> Resolution {
-        if depth > MAX_DEPTH {
+    fn follow(&self, catalogue: &Catalogue, path: Vec<String>, depth: usize, walk: &mut Walk) -> Resolution {
+        if depth > MAX_DEPTH || walk.following.contains(&path) {
+            // A path met again on the way (`use super::*` both ways) goes round forever.
             return Resolution::Unknown(format!("`{}` goes through too many re-exports", path.join("::")));
         }
         let Some(first) = path.first() else { return Resolution::Local };
@@ -257,22 +278,38 @@ impl ModuleTable {
         let name = &path[split];
         let names = &self.modules[module];
         if let Some(binding) = names.items.get(name) {
-            return self.through_binding(catalogue, module, name, binding, &path[split + 1..], depth);
+            return self.through_binding(catalogue, module, name, binding, &path[split + 1..], depth, walk);
         }
+        walk.following.push(path.clone());
+        let mut found = Resolution::Missing;
         for glob in &names.globs {
             let mut candidate = glob.clone();
             candidate.segments.extend(path[split..].iter().cloned());
             let place = Place { module, blocks: &[] };
-            match self.resolve_at(catalogue, place, &candidate, depth + 1) {
-                Resolution::External(found) if catalogue.knows_prefix(&found) => {
-                    return Resolution::External(found);
+            match self.resolve_at(catalogue, place, &candidate, depth + 1, walk) {
+                Resolution::External(path) if catalogue.knows_prefix(&path) => {
+                    found = Resolution::External(path);
+                    break;
                 }
-                found @ (Resolution::Local | Resolution::Defined(_)) => return found,
+                hit @ (Resolution::Local | Resolution::Defined(_)) => {
+                    found = hit;
+                    break;
+                }
                 _ => {}
             }
         }
-        Resolution::Missing
+        walk.following.pop();
+        found
     }
+}
+
+/// What one resolution is in the middle of, so that glob cycles end early.
+#[derive(Debug, Default)]
+struct Walk {
+    /// Absolute paths being looked up through a module's globs.
+    following: Vec<Vec<String>>,
+    /// First segments being looked up through a module's globs, with the module.
+    glob_names: Vec<(Vec<String>, String)>,
 }
 
 fn prefixed(prefix: &[String], rest: &[String]) -> Vec<String> {

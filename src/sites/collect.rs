@@ -3,9 +3,7 @@
 //! every call that may start a task, with its context). The syntax tree is
 //! dropped at the end, so memory stays flat however many files there are.
 
-use std::collections::HashMap;
-
-use ra_ap_syntax::{AstNode, Edition, SyntaxKind, ast, ast::HasName};
+use ra_ap_syntax::{AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, ast, ast::HasName};
 
 use super::context::{CallContext, context_of, handle_use};
 use super::model::HandleUse;
@@ -105,29 +103,57 @@ pub fn collect_file(input: FileInput) -> FileFacts {
         facts.syntax_errors.0.push(format!("{line}:{column}: {error}"));
     }
 
-    let file_scopes = TreeScopes::collect(file.syntax(), input.module);
+    // One walk per tree gathers what every later step needs: scopes, calls,
+    // macro calls (for fragments) and, in the file's own tree, structs.
+    let mut trees = TreeSet::of_file(&file);
+    let mut tree_scopes: Vec<TreeScopes> = Vec::new();
+    let mut calls: Vec<Vec<SyntaxNode>> = Vec::new();
+    let mut structs = Vec::new();
     let mut needles = input.needles.to_vec();
-    needles.extend(renamed_spawns(&file_scopes, input.needles));
-    let trees = TreeSet::new(&file, input.edition, &needles);
-
-    // Scopes of every tree; a fragment's module is the one its macro call sits in.
-    let mut tree_scopes = vec![file_scopes];
-    let mut block_base = vec![0];
-    facts.blocks.extend(tree_scopes[0].blocks.iter().map(|b| b.names.clone()));
-    for tree in &trees.trees[1..] {
-        let (parent, call) = tree.parent.as_ref().expect("fragments have a parent");
-        let module = tree_scopes[*parent].module_at(call.text_range().start().into()).path.clone();
-        let scopes = TreeScopes::collect(&tree.root, &module);
+    let mut block_base = Vec::new();
+    let mut index = 0;
+    while index < trees.trees.len() {
+        let tree = &trees.trees[index];
+        // A fragment's module is the one its macro call sits in.
+        let module = match &tree.parent {
+            Some((parent, call)) => {
+                tree_scopes[*parent].module_at(call.text_range().start().into()).path.clone()
+            }
+            None => input.module.to_vec(),
+        };
+        let mut scopes = TreeScopes::start(&tree.root, &module);
+        let mut tree_calls = Vec::new();
+        let mut macro_calls = Vec::new();
+        for node in tree.root.descendants() {
+            match node.kind() {
+                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => tree_calls.push(node),
+                SyntaxKind::MACRO_CALL => {
+                    scopes.visit(&node);
+                    macro_calls.push(node);
+                }
+                SyntaxKind::STRUCT if index == 0 => {
+                    scopes.visit(&node);
+                    structs.push(node);
+                }
+                _ => scopes.visit(&node),
+            }
+        }
+        if index == 0 {
+            needles.extend(renamed_spawns(&scopes, input.needles));
+        }
         block_base.push(facts.blocks.len());
         facts.blocks.extend(scopes.blocks.iter().map(|b| b.names.clone()));
         tree_scopes.push(scopes);
+        calls.push(tree_calls);
+        trees.add_fragments(index, &macro_calls, input.text, input.edition, &needles);
+        index += 1;
     }
     facts.modules = tree_scopes[0].modules.iter().map(|m| (m.path.clone(), m.names.clone())).collect();
-    facts.structs = struct_fields(file.syntax(), &tree_scopes[0]);
+    facts.structs = struct_fields(&structs, &tree_scopes[0]);
 
-    let comments = comment_lines(file.syntax(), &lines);
+    let comments = Comments::new(file.syntax(), input.text, input.marker);
     for (index, tree) in trees.trees.iter().enumerate() {
-        for node in tree.root.descendants() {
+        for node in &calls[index] {
             let (shape, callee) = match node.kind() {
                 SyntaxKind::CALL_EXPR => {
                     let Some(call) = ast::CallExpr::cast(node.clone()) else { continue };
@@ -152,6 +178,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 }
                 _ => continue,
             };
+            let node = node.clone();
             let range = node.text_range();
             let start = tree.file_offset(range.start().into());
             let end = tree.file_offset(range.end().into());
@@ -263,9 +290,9 @@ fn blocks_of(
     }
 }
 
-fn struct_fields(root: &ra_ap_syntax::SyntaxNode, scopes: &TreeScopes) -> Vec<StructFields> {
+fn struct_fields(structs: &[SyntaxNode], scopes: &TreeScopes) -> Vec<StructFields> {
     let mut out = Vec::new();
-    for item in root.descendants().filter_map(ast::Struct::cast) {
+    for item in structs.iter().filter_map(|node| ast::Struct::cast(node.clone())) {
         let Some(name) = item.name() else { continue };
         let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else { continue };
         let fields: Vec<(String, WrittenPath)> = list
@@ -281,31 +308,61 @@ fn struct_fields(root: &ra_ap_syntax::SyntaxNode, scopes: &TreeScopes) -> Vec<St
     out
 }
 
-/// Comments by 0-based line: their text, for exempt markers.
-fn comment_lines(root: &ra_ap_syntax::SyntaxNode, lines: &LineIndex) -> HashMap<usize, Vec<String>> {
-    let mut out: HashMap<usize, Vec<String>> = HashMap::new();
-    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        if token.kind() == SyntaxKind::COMMENT {
+/// The file's comments, looked up by line when a candidate needs them.
+struct Comments<'a> {
+    root: &'a SyntaxNode,
+    /// False when the marker word appears nowhere in the file: no comment can hold it.
+    any: bool,
+}
+
+impl<'a> Comments<'a> {
+    fn new(root: &'a SyntaxNode, text: &str, marker: &str) -> Comments<'a> {
+        Comments { root, any: memchr::memmem::find(text.as_bytes(), marker.as_bytes()).is_some() }
+    }
+
+    /// The comments on a 0-based line (a block comment counts on every line it spans),
+    /// in file order.
+    fn on_line(&self, text: &str, lines: &LineIndex, line: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.any || line >= lines.line_count() {
+            return out;
+        }
+        // Where the line starts and ends (without its line break, where no comment starts).
+        let content = lines.line_text(text, line);
+        let start = (content.as_ptr() as usize - text.as_ptr() as usize) as u32;
+        let end = start + content.len() as u32;
+        let Some(mut token) = self.root.token_at_offset(TextSize::from(start)).right_biased() else {
+            return out;
+        };
+        loop {
             let range = token.text_range();
-            let first = lines.line_of(range.start().into());
-            let last = lines.line_of(u32::from(range.end()).saturating_sub(1));
-            for line in first..=last {
-                out.entry(line).or_default().push(token.text().to_string());
+            if u32::from(range.start()) >= end {
+                break;
+            }
+            if token.kind() == SyntaxKind::COMMENT && u32::from(range.end()) > start {
+                out.push(token.text().to_string());
+            }
+            match token.next_token() {
+                Some(next) => token = next,
+                None => break,
             }
         }
+        out
     }
-    out
 }
 
 /// Finds an exempt marker on the anchor's lines or in the comment lines right above it.
 fn marker_for(
     text: &str,
     lines: &LineIndex,
-    comments: &HashMap<usize, Vec<String>>,
+    comments: &Comments,
     anchor: (u32, u32),
     call_start: u32,
     marker: &str,
 ) -> Marker {
+    if !comments.any {
+        return Marker::None;
+    }
     let first = lines.line_of(anchor.0);
     let last = lines.line_of(anchor.1.saturating_sub(1).max(anchor.0));
     let call_line = lines.line_of(call_start);
@@ -323,7 +380,7 @@ fn marker_for(
         }
     }
     for line in candidates {
-        for comment in comments.get(&line).into_iter().flatten() {
+        for comment in &comments.on_line(text, lines, line) {
             if let Some(found) = parse_marker(comment, marker) {
                 return found;
             }

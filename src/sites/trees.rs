@@ -5,7 +5,9 @@
 //! the body of a wrapper function, and treats the result as one more tree
 //! whose offsets map back to the file by a fixed delta.
 
-use ra_ap_syntax::{AstNode, Edition, NodeOrToken, SourceFile, SyntaxKind, SyntaxNode, SyntaxToken, ast};
+use ra_ap_syntax::{
+    AstNode, Edition, NodeOrToken, SourceFile, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, ast,
+};
 
 /// Text put before a macro fragment so that expressions, statements and items all parse.
 const WRAPPER_PREFIX: &str = "fn __corral_macro() {\n";
@@ -52,17 +54,41 @@ pub struct TreeSet {
 impl TreeSet {
     /// Builds the set; only macro calls whose text holds one of `needles` are parsed again.
     pub fn new(file: &SourceFile, edition: Edition, needles: &[String]) -> TreeSet {
-        let mut trees = vec![Tree { root: file.syntax().clone(), delta: 0, parent: None, macro_name: None }];
+        let text = file.syntax().text().to_string();
+        let mut set = TreeSet::of_file(file);
         let mut next = 0;
-        while next < trees.len() {
-            let depth = depth_of(&trees, next);
-            if depth < MAX_MACRO_DEPTH {
-                let found = fragments_of(&trees[next], next, edition, needles);
-                trees.extend(found);
-            }
+        while next < set.trees.len() {
+            let calls: Vec<SyntaxNode> =
+                set.trees[next].root.descendants().filter(|n| n.kind() == SyntaxKind::MACRO_CALL).collect();
+            set.add_fragments(next, &calls, &text, edition, needles);
             next += 1;
         }
-        TreeSet { trees }
+        set
+    }
+
+    /// The set holding just the file's own tree.
+    pub fn of_file(file: &SourceFile) -> TreeSet {
+        TreeSet {
+            trees: vec![Tree { root: file.syntax().clone(), delta: 0, parent: None, macro_name: None }],
+        }
+    }
+
+    /// Parses the arguments of `calls`, macro calls of tree `index` in preorder, and
+    /// appends the fragments that parse (unless the tree is nested too deep already).
+    /// `text` is the file's text: every fragment is a verbatim slice of it.
+    pub fn add_fragments(
+        &mut self,
+        index: usize,
+        calls: &[SyntaxNode],
+        text: &str,
+        edition: Edition,
+        needles: &[String],
+    ) {
+        if depth_of(&self.trees, index) >= MAX_MACRO_DEPTH {
+            return;
+        }
+        let found = fragments_of(&self.trees[index], index, calls, text, edition, needles);
+        self.trees.extend(found);
     }
 
     /// Ancestors of a node across trees, innermost first: inside a fragment they
@@ -106,23 +132,30 @@ fn depth_of(trees: &[Tree], mut index: usize) -> usize {
     depth
 }
 
-fn fragments_of(tree: &Tree, index: usize, edition: Edition, needles: &[String]) -> Vec<Tree> {
+fn fragments_of(
+    tree: &Tree,
+    index: usize,
+    calls: &[SyntaxNode],
+    text: &str,
+    edition: Edition,
+    needles: &[String],
+) -> Vec<Tree> {
+    let holds_needle = |text: &str| needles.iter().any(|needle| text.contains(needle.as_str()));
     let mut out = Vec::new();
-    for call in tree.root.descendants().filter_map(ast::MacroCall::cast) {
+    for call in calls.iter().filter_map(|node| ast::MacroCall::cast(node.clone())) {
         let Some(token_tree) = call.token_tree() else { continue };
-        let text = token_tree.syntax().text().to_string();
-        if !needles.iter().any(|needle| text.contains(needle.as_str())) {
+        let Some(whole) = tree.file_text(text, token_tree.syntax().text_range()) else { continue };
+        if !holds_needle(whole) {
             continue;
         }
         let name = call.path().map(|p| p.syntax().text().to_string()).unwrap_or_default();
         let mut chunks = Vec::new();
-        chunks_of(token_tree.syntax(), edition, needles, &mut chunks);
-        for (start, chunk) in chunks {
-            let source = format!("{WRAPPER_PREFIX}{chunk}{WRAPPER_SUFFIX}");
-            let parse = SourceFile::parse(&source, edition);
+        Chunker { tree, text, edition, holds_needle: &holds_needle }
+            .chunks_of(token_tree.syntax(), &mut chunks);
+        for (start, root) in chunks {
             let delta = tree.delta + start as i64 - WRAPPER_PREFIX.len() as i64;
             out.push(Tree {
-                root: parse.tree().syntax().clone(),
+                root,
                 delta,
                 parent: Some((index, call.syntax().clone())),
                 macro_name: Some(name.clone()),
@@ -132,44 +165,73 @@ fn fragments_of(tree: &Tree, index: usize, edition: Edition, needles: &[String])
     out
 }
 
-/// Splits a token tree into pieces that parse; recurses into groups that do not.
-/// Each piece is `(offset in its tree, text)`.
-fn chunks_of(token_tree: &SyntaxNode, edition: Edition, needles: &[String], out: &mut Vec<(u32, String)>) {
-    let holds_needle = |text: &str| needles.iter().any(|needle| text.contains(needle.as_str()));
-    let elements: Vec<_> = token_tree.children_with_tokens().collect();
-    // Drop the delimiters.
-    let inner = if elements.len() >= 2 { &elements[1..elements.len() - 1] } else { &elements[..] };
-    if let Some(piece) = span_text(inner) {
-        if !holds_needle(&piece.1) {
-            return;
-        }
-        if parses(&piece.1, edition) {
-            out.push(piece);
-            return;
-        }
+impl Tree {
+    /// The file text under a range of this tree, when it is the user's code.
+    fn file_text<'t>(&self, text: &'t str, range: TextRange) -> Option<&'t str> {
+        let start = self.file_offset(range.start().into()) as usize;
+        let end = self.file_offset(range.end().into()) as usize;
+        text.get(start..end)
     }
-    let mut start = 0;
-    for end in 0..=inner.len() {
-        let at_separator = end < inner.len() && is_separator(inner, end);
-        if end < inner.len() && !at_separator {
-            continue;
+}
+
+/// Splits macro arguments into pieces that parse.
+struct Chunker<'a> {
+    tree: &'a Tree,
+    text: &'a str,
+    edition: Edition,
+    holds_needle: &'a dyn Fn(&str) -> bool,
+}
+
+impl Chunker<'_> {
+    /// Splits a token tree into pieces that parse; recurses into groups that do not.
+    /// Each piece is `(offset in its tree, the piece parsed as a wrapper function's body)`.
+    fn chunks_of(&self, token_tree: &SyntaxNode, out: &mut Vec<(u32, SyntaxNode)>) {
+        let elements: Vec<_> = token_tree.children_with_tokens().collect();
+        // Drop the delimiters.
+        let inner = if elements.len() >= 2 { &elements[1..elements.len() - 1] } else { &elements[..] };
+        if let Some((start, piece)) = self.span_text(inner) {
+            if !(self.holds_needle)(piece) {
+                return;
+            }
+            if let Some(root) = parse_piece(piece, self.edition) {
+                out.push((start, root));
+                return;
+            }
         }
-        let part = &inner[start..end];
-        if let Some(piece) = span_text(part).filter(|piece| holds_needle(&piece.1)) {
-            if parses(&piece.1, edition) {
-                out.push(piece);
-            } else {
-                for element in part {
-                    if let NodeOrToken::Node(node) = element
-                        && node.kind() == SyntaxKind::TOKEN_TREE
-                    {
-                        chunks_of(node, edition, needles, out);
+        let mut start = 0;
+        for end in 0..=inner.len() {
+            let at_separator = end < inner.len() && is_separator(inner, end);
+            if end < inner.len() && !at_separator {
+                continue;
+            }
+            let part = &inner[start..end];
+            if let Some((offset, piece)) =
+                self.span_text(part).filter(|(_, piece)| (self.holds_needle)(piece))
+            {
+                if let Some(root) = parse_piece(piece, self.edition) {
+                    out.push((offset, root));
+                } else {
+                    for element in part {
+                        if let NodeOrToken::Node(node) = element
+                            && node.kind() == SyntaxKind::TOKEN_TREE
+                        {
+                            self.chunks_of(node, out);
+                        }
                     }
                 }
             }
+            // `=>` is two tokens when it is not lexed as one.
+            start = end + if end < inner.len() && is_split_fat_arrow(inner, end) { 2 } else { 1 };
         }
-        // `=>` is two tokens when it is not lexed as one.
-        start = end + if end < inner.len() && is_split_fat_arrow(inner, end) { 2 } else { 1 };
+    }
+
+    /// The text from the first to the last non-trivia element, with its tree offset.
+    fn span_text(&self, elements: &[NodeOrToken<SyntaxNode, SyntaxToken>]) -> Option<(u32, &str)> {
+        let significant = |e: &&NodeOrToken<SyntaxNode, SyntaxToken>| !e.kind().is_trivia();
+        let first = elements.iter().find(significant)?;
+        let last = elements.iter().rev().find(significant)?;
+        let range = TextRange::new(first.text_range().start(), last.text_range().end());
+        Some((range.start().into(), self.tree.file_text(self.text, range)?))
     }
 }
 
@@ -192,29 +254,11 @@ fn is_split_fat_arrow(elements: &[NodeOrToken<SyntaxNode, SyntaxToken>], index: 
         && elements[index].text_range().end() == elements[index + 1].text_range().start()
 }
 
-/// The text from the first to the last non-trivia element, with its tree offset.
-fn span_text(elements: &[NodeOrToken<SyntaxNode, SyntaxToken>]) -> Option<(u32, String)> {
-    let significant = |e: &&NodeOrToken<SyntaxNode, SyntaxToken>| !e.kind().is_trivia();
-    let first = elements.iter().find(significant)?;
-    let last = elements.iter().rev().find(significant)?;
-    let start = first.text_range().start();
-    let end = last.text_range().end();
-    let mut text = String::new();
-    for element in elements {
-        let range = element.text_range();
-        if range.start() >= start && range.end() <= end {
-            match element {
-                NodeOrToken::Node(node) => text.push_str(&node.text().to_string()),
-                NodeOrToken::Token(token) => text.push_str(token.text()),
-            }
-        }
-    }
-    Some((start.into(), text))
-}
-
-fn parses(text: &str, edition: Edition) -> bool {
+/// The root of a wrapper function around `text`, if the whole of it parses.
+fn parse_piece(text: &str, edition: Edition) -> Option<SyntaxNode> {
     let source = format!("{WRAPPER_PREFIX}{text}{WRAPPER_SUFFIX}");
-    SourceFile::parse(&source, edition).errors().is_empty()
+    let parse = SourceFile::parse(&source, edition);
+    parse.errors().is_empty().then(|| parse.tree().syntax().clone())
 }
 
 #[cfg(test)]
