@@ -113,6 +113,9 @@ pub struct SourceFile {
     pub edition: Edition,
     /// Whether the file is under its package's `tests/` or `benches/` folder.
     pub in_test_dir: bool,
+    /// A file of a workspace member outside the scanned folder: read for what its
+    /// modules name (a re-export another member calls), never reported or rewritten.
+    pub context_only: bool,
 }
 
 /// Everything discovery found under one root.
@@ -299,18 +302,22 @@ fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<W
     let mut workspace = Workspace { root: root.to_path_buf(), ..Workspace::default() };
     let mut members: Vec<_> = metadata.packages.iter().collect();
     members.sort_by(|a, b| a.manifest_path.cmp(&b.manifest_path));
+    // Whether each package lies outside the scanned folder.
+    let mut outside = Vec::new();
     for member in members {
         let manifest_path = member.manifest_path.as_std_path();
         let Some(member_dir) = manifest_path.parent() else {
             continue;
         };
         let member_dir = fs::canonicalize(member_dir).unwrap_or_else(|_| member_dir.to_path_buf());
-        // A member outside the scanned folder (`corral check crates/a` in a
-        // larger workspace) is not scanned.
-        let Ok(relative) = member_dir.strip_prefix(&canonical_root) else {
-            continue;
+        // A member outside the scanned folder (`corral check crates/b` in a
+        // larger workspace) is read for resolution only: `b` may call a
+        // re-export that member `a` defines.
+        let dir = match member_dir.strip_prefix(&canonical_root) {
+            Ok(relative) => join_relative(root, relative),
+            Err(_) => member_dir.clone(),
         };
-        let dir = join_relative(root, relative);
+        outside.push(member_dir.strip_prefix(&canonical_root).is_err());
         let mut targets: Vec<Target> = member
             .targets
             .iter()
@@ -343,18 +350,22 @@ fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<W
             targets,
         });
     }
-    for index in 0..workspace.packages.len() {
+    for (index, &outside) in outside.iter().enumerate() {
         let dir = workspace.packages[index].dir.clone();
         let walk = walk(&dir, true, Some(target_dir.clone()));
         for found in walk.files {
             let display = display_path(root, &found);
-            if !filter.matches(&display) {
+            if !outside && !filter.matches(&display) {
                 continue;
             }
-            let file = place_in_package(found, display, &workspace.packages[index], index);
+            let mut file = place_in_package(found, display, &workspace.packages[index], index);
+            file.context_only = outside;
             workspace.files.push(file);
         }
-        workspace.problems.extend(walk.problems);
+        // Problems of members that are not scanned are theirs to report.
+        if !outside {
+            workspace.problems.extend(walk.problems);
+        }
     }
     Ok(workspace)
 }
@@ -561,7 +572,16 @@ fn place_in_package(path: PathBuf, display: String, package: &Package, index: us
     );
     let (target, module_path) = find_target(package, &path);
     let edition = target.map_or(package.edition, |target| package.targets[target].edition);
-    SourceFile { path, display, package: Some(index), target, module_path, edition, in_test_dir }
+    SourceFile {
+        path,
+        display,
+        package: Some(index),
+        target,
+        module_path,
+        edition,
+        in_test_dir,
+        context_only: false,
+    }
 }
 
 /// The target for `file` and its module path in that target's crate.
@@ -696,6 +716,7 @@ impl ManifestCache {
                 module_path: Vec::new(),
                 edition: Edition::default(),
                 in_test_dir: false,
+                context_only: false,
             },
         }
     }
@@ -1035,12 +1056,17 @@ mod tests {
     }
 
     #[test]
-    fn member_folder_scans_only_that_member() {
+    fn member_folder_reads_other_members_for_context_only() {
         let dir = two_member_workspace();
         let workspace = discover(&dir.path().join("crates/b"), &everything()).unwrap();
-        assert_eq!(displays(&workspace), ["src/lib.rs"]);
-        assert_eq!(workspace.packages.len(), 1);
+        let scanned: Vec<&str> =
+            workspace.files.iter().filter(|f| !f.context_only).map(|f| f.display.as_str()).collect();
+        assert_eq!(scanned, ["src/lib.rs"]);
         assert_eq!(place(&workspace, "src/lib.rs"), "member_b");
+        // Member `a` is there for resolution (its re-exports), never to report.
+        assert_eq!(workspace.packages.len(), 2);
+        let others: Vec<&SourceFile> = workspace.files.iter().filter(|f| f.context_only).collect();
+        assert!(others.iter().any(|f| f.display.ends_with("crates/a/src/rt.rs")), "{others:?}");
     }
 
     #[test]

@@ -111,14 +111,19 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         record(round, &mut table, &mut facts, &mut problems);
         sites = classify(workspace, &table, &catalogue, &facts, config, forced);
     }
+    let reported = |index: usize| !workspace.files[index].context_only;
+    let context_only: HashSet<&str> =
+        workspace.files.iter().filter(|f| f.context_only).map(|f| f.display.as_str()).collect();
     let parsed: Vec<(usize, FileFacts)> =
         facts.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect();
+    // Files of members outside the scanned folder only lend their names.
+    sites.retain(|site| !context_only.contains(site.path.as_str()));
     sites.sort_by(|a, b| (&a.path, a.start, a.end).cmp(&(&b.path, b.start, b.end)));
     sites.dedup_by(|a, b| a.path == b.path && a.start == b.start && a.end == b.end);
 
     let mut all_problems: Vec<FileProblem> = workspace.problems.clone();
-    all_problems.extend(problems.into_iter().flatten());
-    for (index, found) in &parsed {
+    all_problems.extend(problems.into_iter().enumerate().filter_map(|(i, p)| p.filter(|_| reported(i))));
+    for (index, found) in parsed.iter().filter(|(index, _)| reported(*index)) {
         let (quoted, count) = &found.syntax_errors;
         if *count > 0 {
             let more = if *count > quoted.len() {
