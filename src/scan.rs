@@ -186,6 +186,7 @@ fn read_and_collect(
             // corral's own helper is where tracked spawns start: its names count, its calls are no sites.
             if text[bom..].starts_with(crate::rewrite::helper::HEADER) {
                 found.candidates.clear();
+                found.is_helper = true;
             }
             shift_offsets(&mut found, bom as u32);
             (index, Ok(Some(found)))

@@ -38,6 +38,11 @@ pub struct Classifier<'a> {
     pub structs: HashMap<(String, String), &'a StructFields>,
     /// The global helper's path as configured (`crate::tasks`).
     pub helper: Vec<String>,
+    /// Modules whose file is a helper corral generated (whatever its name: `corral_tasks`
+    /// when the crate had a `tasks` of its own).
+    pub helper_modules: Vec<Vec<String>>,
+    /// Whether the user set the helper path (else only corral's own helper counts).
+    pub helper_configured: bool,
     pub include_tests: bool,
 }
 
@@ -76,14 +81,19 @@ impl<'a> Classifier<'a> {
         include_tests: bool,
     ) -> Classifier<'a> {
         let mut structs = HashMap::new();
+        let mut helper_modules = Vec::new();
         for facts in files {
+            if facts.is_helper {
+                helper_modules.extend(facts.modules.first().map(|(path, _)| path.clone()));
+            }
             for fields in &facts.structs {
                 let key = (fields.module.first().cloned().unwrap_or_default(), fields.name.clone());
                 structs.entry(key).or_insert(fields);
             }
         }
+        let helper_configured = helper != crate::config::Config::default().helper;
         let helper = helper.split("::").map(str::to_string).collect();
-        Classifier { table, catalogue, structs, helper, include_tests }
+        Classifier { table, catalogue, structs, helper, helper_configured, helper_modules, include_tests }
     }
 
     /// The site a candidate is, or `None` for a call that starts no task.
@@ -192,6 +202,15 @@ impl<'a> Classifier<'a> {
     /// Whether an absolute module path is the global helper: `crate::tasks` of any
     /// workspace crate (a binary calls its library's), or the configured path.
     fn is_helper_module(&self, module: &[String]) -> bool {
+        // corral's own helper counts wherever it is. The configured path counts
+        // only when the user set one: a crate's own `tasks` module that happens
+        // to have a `spawn` is no tracker.
+        if self.helper_modules.iter().any(|m| m == module) {
+            return true;
+        }
+        if !self.helper_configured {
+            return false;
+        }
         match self.helper.first().map(String::as_str) {
             Some("crate") => {
                 module.len() == self.helper.len()

@@ -41,6 +41,8 @@ pub struct FileFacts {
     pub candidates: Vec<Candidate>,
     /// Syntax errors, `line:column: message`, the first few of them, and how many there were.
     pub syntax_errors: (Vec<String>, usize),
+    /// Whether the file is corral's generated helper module (its header says so).
+    pub is_helper: bool,
 }
 
 /// A struct's named fields whose type is a path, for tracker and runtime fields.
