@@ -16,80 +16,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use common::cargo::fetch_published;
 use common::{Run, corral, site, sites};
 use serde_json::Value;
 
 const CRATE: &str = "mini-redis";
 const VERSION: &str = "0.4.1";
 
-/// Fetches `mini-redis` through cargo into the shared cargo home and copies
-/// its sources into `into`, so that corral (and the `cargo metadata` it runs)
-/// never touches the registry's own copy.
-fn fetch_mini_redis(into: &Path) -> PathBuf {
-    let probe = into.join("probe");
-    std::fs::create_dir_all(probe.join("src")).unwrap();
-    std::fs::write(
-        probe.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\n{CRATE} = \"={VERSION}\"\n\n[workspace]\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(probe.join("src/main.rs"), "fn main() {}\n").unwrap();
-
-    cargo(&probe, &["fetch"]);
-    let metadata: Value = serde_json::from_slice(&cargo(&probe, &["metadata", "--format-version", "1"]))
-        .expect("cargo metadata printed something that is not JSON");
-    let manifest = metadata["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|package| package["name"] == CRATE && package["version"] == VERSION)
-        .and_then(|package| package["manifest_path"].as_str())
-        .unwrap_or_else(|| panic!("cargo metadata does not list {CRATE} {VERSION}"));
-    let source = Path::new(manifest).parent().unwrap();
-    let copy = into.join(format!("{CRATE}-{VERSION}"));
-    copy_tree(source, &copy);
-    copy
-}
-
-/// Runs cargo in `dir`; a failure (no network, no registry) fails the test.
-fn cargo(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run cargo {args:?}: {error}"));
-    assert!(
-        output.status.success(),
-        "cargo {args:?} failed; this test needs the crates.io registry:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn mini_redis_sites_match_the_hand_count() {
     let scratch = tempfile::tempdir().unwrap();
-    let mini_redis = fetch_mini_redis(scratch.path());
+    let mini_redis = fetch_published(CRATE, VERSION, scratch.path());
 
     let out = Run::of(corral(scratch.path()).args(["list", "--format", "json"]).arg(&mini_redis));
     assert_eq!(out.code, 0, "{out:?}");

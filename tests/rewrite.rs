@@ -8,9 +8,12 @@
 //! rewrite to copies of the fixtures and checks that a second run finds
 //! nothing left to change.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::cargo::copy_tree;
 
 fn fixture(case: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rewrite").join(case)
@@ -140,20 +143,6 @@ const CASES: &[&str] = &[
     "exempt_and_tests",
     "root_import",
 ];
-
-/// Copies a folder tree (fixtures hold only folders and regular files).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn a_second_run_changes_nothing() {

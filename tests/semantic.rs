@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::cargo::copy_tree;
 use common::{Run, corral};
 use corral::semantic::{self, Resolution};
 
@@ -21,19 +22,6 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     let fetched = Command::new(env!("CARGO")).arg("fetch").current_dir(&root).output().unwrap();
     assert!(fetched.status.success(), "cargo fetch failed: {}", String::from_utf8_lossy(&fetched.stderr));
     (dir, root)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The semantic tier, run as a user runs it (the test environment turns it off).

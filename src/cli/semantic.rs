@@ -23,7 +23,7 @@ pub(super) fn scan_tiers(
     // A plain folder (vendored crates, say) is no workspace to load: loading every
     // manifest under it would cost far more than it could resolve.
     if path.is_dir() && !path.join("Cargo.toml").is_file() {
-        eprintln!("semantic tier skipped: {} has no Cargo.toml; using the syntax tier", path.display());
+        eprintln!("semantic tier unavailable: {} has no Cargo.toml; using the syntax tier", path.display());
         return (scan(workspace, config), None);
     }
     match load(path, config) {

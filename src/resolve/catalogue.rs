@@ -26,7 +26,7 @@ pub enum ValueKind {
 pub type MakeFamily = fn() -> Family;
 
 /// The function families, by the absolute paths that name them.
-const FUNCTIONS: &[(&[&str], MakeFamily)] = &[
+pub(crate) const FUNCTIONS: &[(&[&str], MakeFamily)] = &[
     (&["tokio", "spawn"], || Family::TokioSpawn),
     (&["tokio", "task", "spawn"], || Family::TokioSpawn),
     (&["tokio", "task", "spawn_blocking"], || Family::TokioSpawnBlocking),

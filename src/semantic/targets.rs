@@ -8,23 +8,8 @@ use ra_ap_hir::{AsAssocItem, AssocItemContainer, Crate, Function, Module, Module
 use ra_ap_ide_db::RootDatabase;
 
 use super::Resolution;
+use crate::resolve::catalogue::FUNCTIONS;
 use crate::sites::model::Family;
-
-/// Makes the family of a catalogue function.
-type MakeFamily = fn() -> Family;
-
-/// Spawn functions, by the path their crate documents them at.
-const FUNCTIONS: &[(&[&str], MakeFamily)] = &[
-    (&["tokio", "spawn"], || Family::TokioSpawn),
-    (&["tokio", "task", "spawn"], || Family::TokioSpawn),
-    (&["tokio", "task", "spawn_blocking"], || Family::TokioSpawnBlocking),
-    (&["tokio", "task", "spawn_local"], || Family::TokioSpawnLocal),
-    (&["std", "thread", "spawn"], || Family::StdThreadSpawn),
-    (&["async_std", "task", "spawn"], || Family::AsyncStd { function: "spawn".into() }),
-    (&["async_std", "task", "spawn_blocking"], || Family::AsyncStd { function: "spawn_blocking".into() }),
-    (&["async_std", "task", "spawn_local"], || Family::AsyncStd { function: "spawn_local".into() }),
-    (&["smol", "spawn"], || Family::SmolSpawn),
-];
 
 /// What the spawn methods of a type are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
