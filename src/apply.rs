@@ -19,25 +19,23 @@ pub enum WriteResult {
 
 /// Writes every change; each file on its own, so one refusal does not stop the others.
 pub fn write_changes(changes: &[FileChange]) -> Vec<(String, WriteResult)> {
-    changes
-        .iter()
-        .map(|change| {
-            let result = match write_change(change) {
-                Ok(()) => WriteResult::Written,
-                Err(message) => WriteResult::Refused(message),
-            };
-            (change.display.clone(), result)
-        })
-        .collect()
+    each_change(changes, write_change)
 }
 
 /// Undoes changes written by `write_changes`: originals come back, new files go.
 /// A file edited since corral wrote it is left alone and reported.
 pub fn restore_changes(changes: &[FileChange]) -> Vec<(String, WriteResult)> {
+    each_change(changes, restore_change)
+}
+
+fn each_change(
+    changes: &[FileChange],
+    action: fn(&FileChange) -> Result<(), String>,
+) -> Vec<(String, WriteResult)> {
     changes
         .iter()
         .map(|change| {
-            let result = match restore_change(change) {
+            let result = match action(change) {
                 Ok(()) => WriteResult::Written,
                 Err(message) => WriteResult::Refused(message),
             };

@@ -22,7 +22,7 @@ use crate::render::{self, Format, Report};
 use crate::rewrite::FileChange;
 use crate::rewrite::{self, Conversion, Plan, PlanMode, Sources};
 use crate::scan::ScanResult;
-use crate::sites::model::{FileProblem, Verdict};
+use crate::sites::model::{FileProblem, SpawnSite, Verdict};
 
 pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
     match &args.command {
@@ -305,46 +305,40 @@ pub(super) fn write_audit(
     if !not_converted.is_empty() {
         writeln!(out, "not converted ({}), needs a hand:", not_converted.len())?;
         for outcome in not_converted {
-            let site = &outcome.site;
-            let reason = outcome.result.as_ref().err().map(String::as_str).unwrap_or_default();
-            writeln!(
-                out,
-                "  {}:{}:{}  `{}`: {reason}",
-                render::shown_path(root, &site.path),
-                site.line,
-                site.column,
-                site.written_as
-            )?;
+            write_site_line(out, root, &outcome.site, outcome.result.as_ref().err().map(String::as_str))?;
         }
     }
     if !without_reason.is_empty() {
         writeln!(out, "left bare, exempt marker without a reason ({}):", without_reason.len())?;
         for site in without_reason {
-            writeln!(
-                out,
-                "  {}:{}:{}  `{}`",
-                render::shown_path(root, &site.path),
-                site.line,
-                site.column,
-                site.written_as
-            )?;
+            write_site_line(out, root, site, None)?;
         }
     }
     if !skipped.is_empty() {
         writeln!(out, "skipped ({}):", skipped.len())?;
         for site in skipped {
-            let Verdict::Skipped { reason } = &site.verdict else { continue };
-            writeln!(
-                out,
-                "  {}:{}:{}  `{}`: {reason}",
-                render::shown_path(root, &site.path),
-                site.line,
-                site.column,
-                site.written_as
-            )?;
+            let reason = match &site.verdict {
+                Verdict::Skipped { reason } => Some(reason.as_str()),
+                _ => None,
+            };
+            write_site_line(out, root, site, reason)?;
         }
     }
     Ok(())
+}
+
+/// One site of an audit list: `  path:line:col  `written`: reason`.
+pub(super) fn write_site_line(
+    out: &mut impl Write,
+    root: &str,
+    site: &SpawnSite,
+    reason: Option<&str>,
+) -> std::io::Result<()> {
+    let place = format!("{}:{}:{}", render::shown_path(root, &site.path), site.line, site.column);
+    match reason {
+        Some(reason) => writeln!(out, "  {place}  `{}`: {reason}", site.written_as),
+        None => writeln!(out, "  {place}  `{}`", site.written_as),
+    }
 }
 
 /// Files that could not be handled, on stderr, one line each.

@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 
 use super::Outcome;
 use super::args::ApplyArgs;
-use super::run::{Scanned, report_problems, write_audit};
+use super::run::{Scanned, report_problems, write_audit, write_site_line};
 use crate::apply::{WriteResult, restore_changes, write_changes};
 use crate::render::shown_path;
 use crate::rewrite::{self, Plan, PlanMode};
@@ -93,14 +93,7 @@ pub fn apply_verified(
     if !reverted.is_empty() {
         writeln!(out, "reverted by --verify ({}), needs a hand:", reverted.len())?;
         for (site, error) in &reverted {
-            writeln!(
-                out,
-                "  {}:{}:{}  `{}`: {error}",
-                shown_path(&root, &site.path),
-                site.line,
-                site.column,
-                site.written_as
-            )?;
+            write_site_line(out, &root, site, Some(error))?;
         }
     }
     if !baseline.is_empty() {
