@@ -267,7 +267,7 @@ fn install_helpers<'a>(
                 path: home.file.clone(),
                 display: display_of(workspace, &home.file),
                 original: None,
-                new_text: helper_module(home.public, eol),
+                new_text: helper_module(home.public, eol, indents_with_tabs(root_text)),
                 package: Some(package.name.clone()),
             });
         }
@@ -420,6 +420,13 @@ fn files_by_display(workspace: &Workspace) -> HashMap<&str, &Discovered> {
 fn display_of(workspace: &Workspace, path: &Path) -> String {
     let relative = path.strip_prefix(&workspace.root).unwrap_or(path);
     relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Whether a file's indented lines mostly start with a tab.
+fn indents_with_tabs(text: &str) -> bool {
+    let tabs = text.lines().filter(|l| l.starts_with('\t')).count();
+    let spaces = text.lines().filter(|l| l.starts_with("    ")).count();
+    tabs > spaces
 }
 
 fn line_ending(text: &str) -> &'static str {
