@@ -164,3 +164,22 @@ fn a_second_run_changes_nothing() {
 fn an_import_removed_where_the_helper_is_declared() {
     check("root_import");
 }
+
+#[test]
+fn a_configured_spawn_becomes_its_template() {
+    let scratch = common::Scratch::package(
+        "pub fn start() {\n    my_rt::launch(\"worker\", async {});\n    my_rt::other();\n}\n",
+    );
+    scratch.file(
+        "corral.toml",
+        "[[spawn]]\npath = \"my_rt::launch\"\ntemplate = \"crate::tasks::spawn(my_rt::named({args}))\"\n",
+    );
+    let run = common::Run::of(common::corral(scratch.path()).args(["diff", ".", "--color", "never"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("-    my_rt::launch(\"worker\", async {});\n+    crate::tasks::spawn(my_rt::named(\"worker\", async {}));\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("1 converted (0 own tracker, 1 global helper)"), "{}", run.stderr);
+}

@@ -61,6 +61,7 @@ pub fn rewrite_site(
     text: &str,
     site: &SpawnSite,
     source: &TrackerSource,
+    template: Option<&str>,
     edition: Edition,
     names: &mut dyn Names,
 ) -> Result<SiteRewrite, NotConverted> {
@@ -94,7 +95,7 @@ pub fn rewrite_site(
         ast::Expr::MethodCallExpr(m) => (m.arg_list(), m.arg_list().and_then(|a| a.args().next())),
         _ => return Err("the site is not a call".into()),
     };
-    args.ok_or("the call has no arguments")?;
+    let args = shifted(args.ok_or("the call has no arguments")?.syntax().text_range());
     let first_arg = first_arg.ok_or("the call has no arguments")?;
     let first_range = shifted(first_arg.syntax().text_range());
     let wrap_first = |wrapped: String| Edit::replace(first_range.0, first_range.1, wrapped, why.clone());
@@ -144,7 +145,15 @@ pub fn rewrite_site(
         Family::AsyncStd { .. } | Family::SmolSpawn => {
             wrap_first(format!("{tracker}.track_future({})", slice(first_range)))
         }
-        Family::Custom { path } => return Err(format!("`{path}` has no `template` in the configuration")),
+        // A configured spawn becomes its template, with the call's arguments and the tracker.
+        Family::Custom { path } => match template {
+            Some(template) => {
+                let arguments = slice((args.0 + 1, args.1 - 1)).trim();
+                let replacement = template.replace("{args}", arguments).replace("{tracker}", &tracker_ref);
+                Edit::replace(site.start, site.end, replacement, why.clone())
+            }
+            None => return Err(format!("`{path}` has no `template` in the configuration")),
+        },
         Family::Unresolved => return Err("the callee could not be resolved".into()),
     };
     let edit = wrap_in_block_when_needed(text, edit, site, hoist.as_ref());
@@ -265,7 +274,7 @@ mod tests {
     fn rewrite(text: &str, self_kind: SelfKind) -> SiteRewrite {
         let site = method_site(text, self_kind);
         let source = TrackerSource::Field { helper: "crate::tasks".into(), field: "tracker".into() };
-        rewrite_site(text, &site, &source, Edition::Edition2021, &mut Counter(0)).unwrap()
+        rewrite_site(text, &site, &source, None, Edition::Edition2021, &mut Counter(0)).unwrap()
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::discover::{Package, SourceFile as Discovered, TargetKind, Workspace};
 use crate::edit::{self, Edit};
 use crate::parse::syntax_edition;
-use crate::sites::model::{SpawnSite, Verdict};
+use crate::sites::model::{Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{HEADER, ManifestEdit, ensure_dependencies, helper_module, workspace_dependencies};
 
@@ -169,7 +169,15 @@ pub fn plan(
                 Some(field) => TrackerSource::Field { helper: helper_path.clone(), field },
                 None => TrackerSource::Global { helper: helper_path.clone() },
             };
-            match rewrite_site(text, site, &source, edition, &mut names) {
+            let template = match &site.family {
+                Family::Custom { path } => config
+                    .extra_spawns
+                    .iter()
+                    .find(|spawn| spawn.path.join("::") == *path)
+                    .and_then(|spawn| spawn.template.as_deref()),
+                _ => None,
+            };
+            match rewrite_site(text, site, &source, template, edition, &mut names) {
                 Ok(SiteRewrite { edit, hoist, own_tracker }) => {
                     edits.push(edit);
                     if let Some(hoist) = hoist.filter(|h| !hoists.contains(h)) {
