@@ -274,6 +274,25 @@ fn ensure_feature(item: &mut Item, feature: &str, inherited: &[String]) -> Resul
     Ok(true)
 }
 
+/// The feature that turns on an optional `tokio` dependency, when the package
+/// has one: the helper names `tokio::` items, so it must be gated like the code
+/// that spawns. `None` when `tokio` is not optional.
+pub fn tokio_feature_gate(manifest: &str) -> Option<String> {
+    let document = manifest.parse::<DocumentMut>().ok()?;
+    let tokio = document.get("dependencies")?.get("tokio")?;
+    if tokio.get("optional").and_then(|o| o.as_bool()) != Some(true) {
+        return None;
+    }
+    // With `dep:tokio` somewhere there is no implicit `tokio` feature: use the feature that enables it.
+    let explicit = document.get("features").and_then(|f| f.as_table_like()).and_then(|features| {
+        features.iter().find_map(|(name, list)| {
+            let enables = list.as_array()?.iter().any(|v| matches!(v.as_str(), Some("dep:tokio")));
+            enables.then(|| name.to_string())
+        })
+    });
+    Some(explicit.unwrap_or_else(|| "tokio".to_string()))
+}
+
 /// The dependencies a workspace root manifest declares in `[workspace.dependencies]`.
 pub fn workspace_dependencies(root_manifest: &str) -> Vec<WorkspaceDependency> {
     let Ok(document) = root_manifest.parse::<DocumentMut>() else { return Vec::new() };
@@ -364,6 +383,15 @@ mod tests {
             text,
             "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = { version = \"1\", features = [\"rt\"] }\r\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\r\n"
         );
+    }
+
+    #[test]
+    fn an_optional_tokio_gates_the_helper() {
+        assert_eq!(tokio_feature_gate("[dependencies]\ntokio = \"1\"\n"), None);
+        let implicit = "[dependencies]\ntokio = { version = \"1\", optional = true }\n";
+        assert_eq!(tokio_feature_gate(implicit).as_deref(), Some("tokio"));
+        let explicit = "[features]\nruntime = [\"dep:tokio\", \"x\"]\n\n[dependencies.tokio]\nversion = \"1\"\noptional = true\n";
+        assert_eq!(tokio_feature_gate(explicit).as_deref(), Some("runtime"));
     }
 
     #[test]

@@ -19,7 +19,9 @@ use crate::edit::{self, Edit};
 use crate::parse::syntax_edition;
 use crate::sites::model::{Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
-use helper::{HEADER, ManifestEdit, ensure_dependencies, helper_module, workspace_dependencies};
+use helper::{
+    HEADER, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate, workspace_dependencies,
+};
 
 /// File texts the plan reads, by path; a path absent from the map does not exist.
 pub type Sources = HashMap<PathBuf, String>;
@@ -279,7 +281,8 @@ fn install_helpers<'a>(
                 package: Some(package.name.clone()),
             });
         }
-        if let Some(edit) = declare_module(root_text, &home.module, home.public, eol) {
+        let gate = sources.get(&package.manifest_path).and_then(|manifest| tokio_feature_gate(manifest));
+        if let Some(edit) = declare_module(root_text, &home.module, home.public, gate.as_deref(), eol) {
             let edition = package
                 .targets
                 .iter()
@@ -322,7 +325,7 @@ fn declares_module(root: &str, name: &str) -> bool {
 
 /// The `mod tasks;` line for a crate root that lacks it: after the last `mod`
 /// declaration, or before the first item.
-fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<Edit> {
+fn declare_module(root: &str, module: &str, public: bool, gate: Option<&str>, eol: &str) -> Option<Edit> {
     let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
     let bom = if root.starts_with('\u{feff}') { 3 } else { 0 };
     let items: Vec<ast::Item> = file.syntax().children().filter_map(ast::Item::cast).collect();
@@ -333,7 +336,8 @@ fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<E
         return None;
     }
     let visibility = if public { "pub " } else { "" };
-    let line = format!("{visibility}mod {module};");
+    let attribute = gate.map(|feature| format!("#[cfg(feature = \"{feature}\")]{eol}")).unwrap_or_default();
+    let line = format!("{attribute}{visibility}mod {module};");
     let last_mod = items.iter().rfind(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none()));
     if let Some(last) = last_mod {
         let end = u32::from(last.syntax().text_range().end()) + bom;
