@@ -183,3 +183,25 @@ fn a_configured_spawn_becomes_its_template() {
     );
     assert!(run.stderr.contains("1 converted (0 own tracker, 1 global helper)"), "{}", run.stderr);
 }
+
+/// Regression: a task spawned inside a thread builder's closure (as reqwest's
+/// blocking client does) made the two sites' edits overlap, and neither was
+/// converted.
+#[test]
+fn a_spawn_inside_a_wrapped_thread_closure_is_converted_too() {
+    let scratch = common::Scratch::package(
+        "pub fn start() {\n    std::thread::Builder::new()\n        .spawn(move || {\n            tokio::spawn(async {});\n        })\n        .unwrap();\n}\n",
+    );
+    let run = common::Run::of(common::corral(scratch.path()).args(["diff", ".", "--color", "never"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "-        .spawn(move || {\n-            tokio::spawn(async {});\n-        })\n\
+             +        .spawn(crate::tasks::track_thread(crate::tasks::tracker(), move || {\n\
+             +            crate::tasks::spawn(async {});\n+        }))\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("2 converted (0 own tracker, 2 global helper)"), "{}", run.stderr);
+}

@@ -38,7 +38,8 @@ pub struct Hoist {
 /// What a site becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteRewrite {
-    pub edit: Edit,
+    /// Against the whole file; disjoint.
+    pub edits: Vec<Edit>,
     /// A binding the edit relies on, to be placed (once) before `Hoist::at`.
     pub hoist: Option<Hoist>,
     /// Whether the site uses its struct's own tracker.
@@ -98,9 +99,13 @@ pub fn rewrite_site(
     let args = shifted(args.ok_or("the call has no arguments")?.syntax().text_range());
     let first_arg = first_arg.ok_or("the call has no arguments")?;
     let first_range = shifted(first_arg.syntax().text_range());
-    let wrap_first = |wrapped: String| Edit::replace(first_range.0, first_range.1, wrapped, why.clone());
+    // The argument is wrapped by two insertions, not replaced, so that a spawn
+    // nested inside it (a task started in a thread's closure) keeps its own edit.
+    let wrap_first = |open: String| {
+        vec![Edit::insert(first_range.0, open, why.clone()), Edit::insert(first_range.1, ")", why.clone())]
+    };
 
-    let edit = match &site.family {
+    let edits = match &site.family {
         Family::TokioSpawn
         | Family::TokioSpawnBlocking
         | Family::TokioSpawnLocal
@@ -116,48 +121,46 @@ pub fn rewrite_site(
             match (&site.family, own_tracker || hoist.is_some()) {
                 // Threads take a token from the struct's tracker into the closure.
                 (Family::StdThreadSpawn, true) => {
-                    wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+                    wrap_first(format!("{helper}::track_thread({tracker_ref}, "))
                 }
-                (_, true) => Edit::replace(callee.0, callee.1, format!("{tracker}.{method}"), why.clone()),
-                (_, false) => Edit::replace(callee.0, callee.1, format!("{helper}::{method}"), why.clone()),
+                (_, true) => {
+                    vec![Edit::replace(callee.0, callee.1, format!("{tracker}.{method}"), why.clone())]
+                }
+                (_, false) => {
+                    vec![Edit::replace(callee.0, callee.1, format!("{helper}::{method}"), why.clone())]
+                }
             }
         }
         // What `TaskTracker::spawn_on` does, written on the receiver itself: it compiles
         // for a `Handle`, a `&Handle`, a `Runtime` or an `Arc<Runtime>` alike, keeps the
         // receiver evaluated before the future, and the task stays on that runtime.
-        Family::RuntimeSpawn => wrap_first(format!("{tracker}.track_future({})", slice(first_range))),
-        Family::RuntimeSpawnBlocking => {
-            wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
-        }
+        Family::RuntimeSpawn => wrap_first(format!("{tracker}.track_future(")),
+        Family::RuntimeSpawnBlocking => wrap_first(format!("{helper}::track_thread({tracker_ref}, ")),
         Family::TokioBuilder { method } => {
             if method.starts_with("spawn_blocking") {
-                wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+                wrap_first(format!("{helper}::track_thread({tracker_ref}, "))
             } else {
-                wrap_first(format!("{tracker}.track_future({})", slice(first_range)))
+                wrap_first(format!("{tracker}.track_future("))
             }
         }
-        Family::StdThreadBuilder => {
-            wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
-        }
+        Family::StdThreadBuilder => wrap_first(format!("{helper}::track_thread({tracker_ref}, ")),
         Family::AsyncStd { function } if function == "spawn_blocking" => {
-            wrap_first(format!("{helper}::track_thread({tracker_ref}, {})", slice(first_range)))
+            wrap_first(format!("{helper}::track_thread({tracker_ref}, "))
         }
-        Family::AsyncStd { .. } | Family::SmolSpawn => {
-            wrap_first(format!("{tracker}.track_future({})", slice(first_range)))
-        }
+        Family::AsyncStd { .. } | Family::SmolSpawn => wrap_first(format!("{tracker}.track_future(")),
         // A configured spawn becomes its template, with the call's arguments and the tracker.
         Family::Custom { path } => match template {
             Some(template) => {
                 let arguments = slice((args.0 + 1, args.1 - 1)).trim();
                 let replacement = template.replace("{args}", arguments).replace("{tracker}", &tracker_ref);
-                Edit::replace(site.start, site.end, replacement, why.clone())
+                vec![Edit::replace(site.start, site.end, replacement, why.clone())]
             }
             None => return Err(format!("`{path}` has no `template` in the configuration")),
         },
         Family::Unresolved => return Err("the callee could not be resolved".into()),
     };
-    let edit = wrap_in_block_when_needed(text, edit, site, hoist.as_ref());
-    Ok(SiteRewrite { edit, hoist: hoist.filter(|_| site_has_statement(site)), own_tracker })
+    let edits = wrap_in_block_when_needed(text, edits, site, hoist.as_ref());
+    Ok(SiteRewrite { edits, hoist: hoist.filter(|_| site_has_statement(site)), own_tracker })
 }
 
 /// The tracker expression a site uses, and what to hoist for it.
@@ -209,17 +212,26 @@ fn site_has_statement(site: &SpawnSite) -> bool {
 
 /// In expression position there is no statement to bind before: the call
 /// becomes a block `{ let tracker = ..; tracker.spawn(..) }`.
-fn wrap_in_block_when_needed(text: &str, edit: Edit, site: &SpawnSite, hoist: Option<&Hoist>) -> Edit {
+fn wrap_in_block_when_needed(
+    text: &str,
+    edits: Vec<Edit>,
+    site: &SpawnSite,
+    hoist: Option<&Hoist>,
+) -> Vec<Edit> {
     match hoist {
         Some(hoist) if !site_has_statement(site) => {
-            // The edit may cover only part of the call: rebuild the whole call first.
+            // The edits may cover only parts of the call: rebuild the whole call first.
             let call = &text[site.start as usize..site.end as usize];
-            let (from, to) = ((edit.start - site.start) as usize, (edit.end - site.start) as usize);
-            let rewritten = format!("{}{}{}", &call[..from], edit.insert, &call[to..]);
+            let relative: Vec<Edit> = edits
+                .iter()
+                .map(|e| Edit { start: e.start - site.start, end: e.end - site.start, ..e.clone() })
+                .collect();
+            let rewritten = crate::edit::apply(call, &relative);
             let block = format!("{{ let {} = {}; {rewritten} }}", hoist.name, hoist.value);
-            Edit::replace(site.start, site.end, block, edit.why)
+            let why = edits.first().map(|e| e.why.clone()).unwrap_or_default();
+            vec![Edit::replace(site.start, site.end, block, why)]
         }
-        _ => edit,
+        _ => edits,
     }
 }
 
@@ -281,7 +293,7 @@ mod tests {
     fn an_arc_self_task_that_moves_self_uses_a_hoisted_clone() {
         let text = "tokio::spawn(async move { self.run().await })";
         let rewritten = rewrite(text, SelfKind::Typed { ty: "Arc<Self>".into() });
-        assert_eq!(rewritten.edit.insert, "tracker.spawn");
+        assert_eq!(rewritten.edits[0].insert, "tracker.spawn");
         assert_eq!(rewritten.hoist.unwrap().value, "self.tracker.clone()");
     }
 
@@ -289,7 +301,7 @@ mod tests {
     fn an_arc_self_task_that_does_not_name_self_borrows_the_field() {
         let text = "tokio::spawn(async move { me.run().await })";
         let rewritten = rewrite(text, SelfKind::Typed { ty: "Arc<Self>".into() });
-        assert_eq!(rewritten.edit.insert, "self.tracker.spawn");
+        assert_eq!(rewritten.edits[0].insert, "self.tracker.spawn");
         assert_eq!(rewritten.hoist, None);
     }
 }

@@ -180,8 +180,8 @@ pub fn plan(
                 _ => None,
             };
             match rewrite_site(text, site, &source, template, edition, &mut names) {
-                Ok(SiteRewrite { edit, hoist, own_tracker }) => {
-                    edits.push(edit);
+                Ok(SiteRewrite { edits: site_edits, hoist, own_tracker }) => {
+                    edits.extend(site_edits);
                     if let Some(hoist) = hoist.filter(|h| !hoists.contains(h)) {
                         hoists.push(hoist);
                     }
