@@ -56,6 +56,7 @@ pub(super) fn bare_method_call() -> SpawnSite {
         enclosing: Vec::new(),
         in_macro: None,
         statement_start: None,
+        wrapper: None,
     };
     site
 }

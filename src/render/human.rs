@@ -95,6 +95,8 @@ struct Row<'a> {
     family: String,
     written_as: &'a str,
     reason: Option<&'a str>,
+    /// The function this site makes a spawn wrapper of.
+    wrapper: Option<&'a str>,
 }
 
 impl<'a> Row<'a> {
@@ -105,6 +107,7 @@ impl<'a> Row<'a> {
             family: site.family.path(),
             written_as: &site.written_as,
             reason: reason(&site.verdict),
+            wrapper: site.context.wrapper.as_deref(),
         }
     }
 }
@@ -126,9 +129,14 @@ fn write_rows(rows: &[Row], color: bool, out: &mut impl Write) -> io::Result<()>
             " ".repeat(verdict_width - row.verdict.len()),
             pad(&row.family, family_width),
         )?;
-        match row.reason {
-            Some(reason) => writeln!(out, "{}  ({reason})", pad(row.written_as, written_width))?,
-            // No padding without a reason after it: it would only trail.
+        let note = match (row.reason, row.wrapper) {
+            (Some(reason), _) => Some(reason.to_string()),
+            (None, Some(wrapper)) => Some(format!("spawn wrapper `{wrapper}`: its callers start the tasks")),
+            (None, None) => None,
+        };
+        match note {
+            Some(note) => writeln!(out, "{}  ({note})", pad(row.written_as, written_width))?,
+            // No padding without a note after it: it would only trail.
             None => writeln!(out, "{}", row.written_as)?,
         }
     }

@@ -278,6 +278,7 @@ mod tests {
                 enclosing: Vec::new(),
                 in_macro: None,
                 statement_start: Some(start),
+                wrapper: None,
             },
             source_line: text.into(),
         }

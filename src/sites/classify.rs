@@ -332,7 +332,17 @@ impl<'a> Classifier<'a> {
             enclosing: candidate.context.enclosing.clone(),
             in_macro: candidate.in_macro.clone(),
             statement_start: candidate.context.statement_start,
+            wrapper: self.wrapper(candidate),
         }
+    }
+
+    /// The enclosing function, when the call spawns one of its parameters directly
+    /// (not from inside a closure, where the name may be the closure's own).
+    fn wrapper(&self, candidate: &Candidate) -> Option<String> {
+        let argument = candidate.first_arg_name.as_ref()?;
+        let direct = candidate.context.enclosing.is_empty();
+        (direct && candidate.context.parameters.contains(argument))
+            .then(|| candidate.context.function.clone())?
     }
 
     /// The first field of the struct `name` whose type is a task tracker.

@@ -92,6 +92,8 @@ pub struct Candidate {
     /// The last segment of the callee of the call's first argument, when that is
     /// a call (`track_thread` in `spawn(crate::tasks::track_thread(..))`).
     pub first_arg_callee: Option<String>,
+    /// The call's first argument when it is a plain name (`f` in `tokio::spawn(f)`).
+    pub first_arg_name: Option<String>,
 }
 
 /// Runs the per-file pass.
@@ -213,11 +215,26 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 written_as,
                 source_line: lines.line_text(input.text, line as usize - 1).to_string(),
                 first_arg_callee: first_arg_callee(&node),
+                first_arg_name: first_arg_name(&node),
                 context,
             });
         }
     }
     facts
+}
+
+/// A call's first argument, when it is a single name.
+fn first_arg_name(call: &ra_ap_syntax::SyntaxNode) -> Option<String> {
+    use ra_ap_syntax::ast::HasArgList;
+    let args = match ast::Expr::cast(call.clone())? {
+        ast::Expr::CallExpr(c) => c.arg_list()?,
+        ast::Expr::MethodCallExpr(m) => m.arg_list()?,
+        _ => return None,
+    };
+    match args.args().next()? {
+        ast::Expr::PathExpr(p) => Some(p.path()?.as_single_name_ref()?.text().to_string()),
+        _ => None,
+    }
 }
 
 /// The last segment of the callee of a call's first argument, if it is a call.

@@ -19,6 +19,8 @@ pub struct CallContext {
     pub anchor: (u32, u32),
     /// See `SiteContext::statement_start`.
     pub statement_start: Option<u32>,
+    /// The names the enclosing function's parameters bind.
+    pub parameters: Vec<String>,
 }
 
 /// The impl a method belongs to, as written.
@@ -97,6 +99,15 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
                 if let Some(function) = ast::Fn::cast(node.clone()) {
                     context.function = function.name().map(|n| n.text().to_string());
                     context.method = method_of(&function);
+                    context.parameters = function
+                        .param_list()
+                        .into_iter()
+                        .flat_map(|list| list.params())
+                        .filter_map(|param| match param.pat()? {
+                            ast::Pat::IdentPat(ident) => ident.name().map(|n| n.text().to_string()),
+                            _ => None,
+                        })
+                        .collect();
                 }
             }
             _ => {}

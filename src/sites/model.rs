@@ -174,6 +174,11 @@ pub struct SiteContext {
     /// Start of the statement holding the call, when no closure, async block or
     /// function boundary lies between them; `None` means expression position.
     pub statement_start: Option<u32>,
+    /// Set when the enclosing function spawns one of its own parameters
+    /// (`fn spawn_named(name, f) { tokio::spawn(f) }`): a wrapper, whose callers
+    /// are where the tasks come from. Its body is what gets converted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrapper: Option<String>,
 }
 
 /// One call that starts a task or thread.
