@@ -205,3 +205,19 @@ fn a_spawn_inside_a_wrapped_thread_closure_is_converted_too() {
     );
     assert!(run.stderr.contains("2 converted (0 own tracker, 2 global helper)"), "{}", run.stderr);
 }
+
+/// A tracker field is found through a type alias of `TaskTracker`.
+#[test]
+fn a_tracker_behind_a_type_alias_is_the_structs_own() {
+    let scratch = common::Scratch::package(
+        "pub type Tracker = tokio_util::task::TaskTracker;\n\npub struct Server {\n    tasks: Tracker,\n}\n\nimpl Server {\n    pub fn start(&self) {\n        tokio::spawn(async {});\n    }\n}\n",
+    );
+    let run = common::Run::of(common::corral(scratch.path()).args(["diff", ".", "--color", "never"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("-        tokio::spawn(async {});\n+        self.tasks.spawn(async {});\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("1 converted (1 own tracker, 0 global helper)"), "{}", run.stderr);
+}

@@ -236,7 +236,20 @@ fn bindings_of(node: &SyntaxNode) -> Option<Vec<NameEntry>> {
         ast::Item::Trait(item) => named(item.name(), Binding::Item),
         ast::Item::Const(item) => named(item.name(), Binding::Item),
         ast::Item::Static(item) => named(item.name(), Binding::Item),
-        ast::Item::TypeAlias(item) => named(item.name(), Binding::Item),
+        // `type Tracker = tokio_util::task::TaskTracker;` names what its path names,
+        // as `use .. as Tracker;` would: a field of that type is a tracker.
+        ast::Item::TypeAlias(item) => {
+            let target = match item.ty() {
+                Some(ast::Type::PathType(ty)) => ty.path().and_then(|p| WrittenPath::from_ast(&p)),
+                _ => None,
+            };
+            match target {
+                Some(target) => {
+                    named(item.name(), Binding::Import { target, public: item.visibility().is_some() })
+                }
+                None => named(item.name(), Binding::Item),
+            }
+        }
         _ => return None,
     };
     Some(entries)
