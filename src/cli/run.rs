@@ -300,6 +300,11 @@ pub(super) fn write_audit(
         count("already-tracked"),
     )?;
     let not_converted: Vec<_> = plan.outcomes.iter().filter(|o| o.result.is_err()).collect();
+    // `init` plans no site: say what stays for `apply`.
+    let untouched = count("bare");
+    if plan.outcomes.is_empty() && untouched > 0 {
+        writeln!(out, "{untouched} bare site(s) left as they are: `corral apply` converts them")?;
+    }
     let without_reason: Vec<_> = sites.iter().filter(|s| s.verdict == Verdict::ExemptWithoutReason).collect();
     let skipped: Vec<_> = sites.iter().filter(|s| matches!(s.verdict, Verdict::Skipped { .. })).collect();
     if !not_converted.is_empty() {
