@@ -52,6 +52,9 @@ pub struct ExtraSpawn {
     pub path: Vec<String>,
     /// What a call becomes in a rewrite; `{args}` stands for the arguments.
     pub template: Option<String>,
+    /// Instead of a template: which argument (1-based) is the task, wrapped in
+    /// `track_future` so the call itself stays (a wrapper's callers, say).
+    pub argument: Option<usize>,
 }
 
 impl Default for Config {
@@ -180,6 +183,7 @@ enum TestsMode {
 struct RawSpawn {
     path: Spanned<String>,
     template: Option<Spanned<String>>,
+    argument: Option<Spanned<i64>>,
 }
 
 /// The part of a manifest corral reads; every other key is ignored.
@@ -358,7 +362,31 @@ impl RawConfig {
                 }
                 None => None,
             };
-            extra_spawns.push(ExtraSpawn { path, template });
+            let argument = match spawn.argument {
+                Some(argument) => {
+                    let span = argument.span();
+                    let value = *argument.get_ref();
+                    if value < 1 {
+                        return Err(file.invalid(
+                            span,
+                            "argument",
+                            &spawn_table,
+                            format!("expected the 1-based position of the task argument, found {value}"),
+                        ));
+                    }
+                    if template.is_some() {
+                        return Err(file.invalid(
+                            span,
+                            "argument",
+                            &spawn_table,
+                            "expected either `template` or `argument`, not both".to_string(),
+                        ));
+                    }
+                    Some(value as usize)
+                }
+                None => None,
+            };
+            extra_spawns.push(ExtraSpawn { path, template, argument });
         }
         Ok(Config {
             marker,
@@ -476,8 +504,9 @@ path = "other::go"
                 ExtraSpawn {
                     path: vec!["my_rt".into(), "spawn_named".into()],
                     template: Some("crate::tasks::spawn_named({args})".into()),
+                    argument: None,
                 },
-                ExtraSpawn { path: vec!["other".into(), "go".into()], template: None },
+                ExtraSpawn { path: vec!["other".into(), "go".into()], template: None, argument: None },
             ]
         );
     }
@@ -497,7 +526,10 @@ path = "other::go"
     #[test]
     fn unknown_key_in_spawn_names_the_table_and_the_expected_keys() {
         let message = error(corral("[[spawn]]\npath = \"a::b\"\nfoo = 1\n"));
-        assert_eq!(message, "corral.toml:3:1: [[spawn]] unknown field `foo`, expected `path` or `template`");
+        assert_eq!(
+            message,
+            "corral.toml:3:1: [[spawn]] unknown field `foo`, expected one of `path`, `template`, `argument`"
+        );
     }
 
     #[test]

@@ -45,3 +45,43 @@ fn a_wrapper_is_reported_and_its_body_converted() {
     assert!(diff.stdout.contains("-    tokio::spawn(f);\n+    crate::tasks::spawn(f);\n"), "{}", diff.stdout);
     assert!(!diff.stdout.contains("-    spawn_named("), "callers stay as they are:\n{}", diff.stdout);
 }
+
+/// With `argument` in `[[spawn]]`, a wrapper's callers are converted instead:
+/// their task argument is wrapped in `track_future`, the call stays, and a
+/// second run changes nothing.
+#[test]
+fn callers_of_a_configured_wrapper_get_their_task_wrapped() {
+    let scratch = Scratch::package(LIB);
+    scratch.file("corral.toml", "[[spawn]]\npath = \"app::spawn_named\"\nargument = 2\n");
+    let main = "fn main() {\n    app::spawn_named(\"ticker\", async {});\n}\n";
+    scratch.file("src/main.rs", main);
+    let apply = Run::of(corral(scratch.path()).args(["apply", ".", "--allow-dirty"]));
+    assert_eq!(apply.code, 0, "{apply:?}");
+    let rewritten = std::fs::read_to_string(scratch.path().join("src/main.rs")).unwrap();
+    assert_eq!(
+        rewritten,
+        "fn main() {\n    app::spawn_named(\"ticker\", app::tasks::tracker().track_future(async {}));\n}\n"
+    );
+    let again = Run::of(corral(scratch.path()).args(["diff", ".", "--exit-code"]));
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{again:?}");
+}
+
+#[test]
+fn argument_must_be_a_position_and_not_beside_a_template() {
+    let scratch = Scratch::package(LIB);
+    scratch.file("corral.toml", "[[spawn]]\npath = \"app::spawn_named\"\nargument = 0\n");
+    let run = Run::of(corral(scratch.path()).args(["check", "."]));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("corral.toml:3:12: [[spawn]] argument: expected the 1-based position"),
+        "{}",
+        run.stderr
+    );
+    scratch.file(
+        "corral.toml",
+        "[[spawn]]\npath = \"app::spawn_named\"\ntemplate = \"x({args})\"\nargument = 2\n",
+    );
+    let run = Run::of(corral(scratch.path()).args(["check", "."]));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("expected either `template` or `argument`, not both"), "{}", run.stderr);
+}

@@ -14,6 +14,7 @@
 
 use ra_ap_syntax::{AstNode, Edition, SyntaxKind, TextRange, ast, ast::HasArgList};
 
+use crate::config::ExtraSpawn;
 use crate::edit::Edit;
 use crate::sites::model::{Family, SelfKind, SpawnSite};
 
@@ -62,7 +63,7 @@ pub fn rewrite_site(
     text: &str,
     site: &SpawnSite,
     source: &TrackerSource,
-    template: Option<&str>,
+    custom: Option<&ExtraSpawn>,
     edition: Edition,
     names: &mut dyn Names,
 ) -> Result<SiteRewrite, NotConverted> {
@@ -149,13 +150,30 @@ pub fn rewrite_site(
         }
         Family::AsyncStd { .. } | Family::SmolSpawn => wrap_first(format!("{tracker}.track_future(")),
         // A configured spawn becomes its template, with the call's arguments and the tracker.
-        Family::Custom { path } => match template {
+        Family::Custom { path } => match custom.and_then(|c| c.template.as_deref()) {
             Some(template) => {
                 let arguments = slice((args.0 + 1, args.1 - 1)).trim();
                 let replacement = template.replace("{args}", arguments).replace("{tracker}", &tracker_ref);
                 vec![Edit::replace(site.start, site.end, replacement, why.clone())]
             }
-            None => return Err(format!("`{path}` has no `template` in the configuration")),
+            // Or its task argument is wrapped, and the call stays.
+            None => match custom.and_then(|c| c.argument) {
+                Some(position) => {
+                    let argument = arguments_of(&call)
+                        .and_then(|mut args| args.nth(position - 1))
+                        .ok_or_else(|| format!("`{path}` is called with fewer than {position} arguments"))?;
+                    let range = shifted(argument.syntax().text_range());
+                    vec![
+                        Edit::insert(range.0, format!("{tracker}.track_future("), why.clone()),
+                        Edit::insert(range.1, ")", why.clone()),
+                    ]
+                }
+                None => {
+                    return Err(format!(
+                        "`{path}` has neither `template` nor `argument` in the configuration"
+                    ));
+                }
+            },
         },
         Family::Unresolved => return Err("the callee could not be resolved".into()),
     };
@@ -208,6 +226,15 @@ fn site_has_statement(site: &SpawnSite) -> bool {
         .enclosing
         .first()
         .map_or(site.context.statement_start.is_some(), |e| e.statement_start.is_some())
+}
+
+/// The arguments of a call or method call.
+fn arguments_of(call: &ast::Expr) -> Option<ast::AstChildren<ast::Expr>> {
+    match call {
+        ast::Expr::CallExpr(c) => Some(c.arg_list()?.args()),
+        ast::Expr::MethodCallExpr(m) => Some(m.arg_list()?.args()),
+        _ => None,
+    }
 }
 
 /// In expression position there is no statement to bind before: the call

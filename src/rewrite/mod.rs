@@ -171,15 +171,13 @@ pub fn plan(
                 Some(field) => TrackerSource::Field { helper: helper_path.clone(), field },
                 None => TrackerSource::Global { helper: helper_path.clone() },
             };
-            let template = match &site.family {
-                Family::Custom { path } => config
-                    .extra_spawns
-                    .iter()
-                    .find(|spawn| spawn.path.join("::") == *path)
-                    .and_then(|spawn| spawn.template.as_deref()),
+            let custom = match &site.family {
+                Family::Custom { path } => {
+                    config.extra_spawns.iter().find(|spawn| spawn.path.join("::") == *path)
+                }
                 _ => None,
             };
-            match rewrite_site(text, site, &source, template, edition, &mut names) {
+            match rewrite_site(text, site, &source, custom, edition, &mut names) {
                 Ok(SiteRewrite { edits: site_edits, hoist, own_tracker }) => {
                     edits.extend(site_edits);
                     if let Some(hoist) = hoist.filter(|h| !hoists.contains(h)) {

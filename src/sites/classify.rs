@@ -125,6 +125,9 @@ impl<'a> Classifier<'a> {
             Outcome::Site(family) if wraps_its_argument(&family) && is_tracking_wrapper(candidate) => {
                 Outcome::Tracked(family)
             }
+            Outcome::Site(family @ Family::Custom { .. }) if candidate.wraps_an_argument => {
+                Outcome::Tracked(family)
+            }
             other => other,
         };
         let in_test = candidate.context.in_test_code || file.in_test_dir;

@@ -94,6 +94,9 @@ pub struct Candidate {
     pub first_arg_callee: Option<String>,
     /// The call's first argument when it is a plain name (`f` in `tokio::spawn(f)`).
     pub first_arg_name: Option<String>,
+    /// Whether any argument is already wrapped (`tracker.track_future(f)`), for
+    /// configured spawns whose task argument is not the first.
+    pub wraps_an_argument: bool,
 }
 
 /// Runs the per-file pass.
@@ -216,11 +219,37 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 source_line: lines.line_text(input.text, line as usize - 1).to_string(),
                 first_arg_callee: first_arg_callee(&node),
                 first_arg_name: first_arg_name(&node),
+                wraps_an_argument: wraps_an_argument(&node),
                 context,
             });
         }
     }
     facts
+}
+
+/// Whether an argument of the call is `track_future(..)` / `track_thread(..)`.
+fn wraps_an_argument(call: &ra_ap_syntax::SyntaxNode) -> bool {
+    use ra_ap_syntax::ast::HasArgList;
+    let args = match ast::Expr::cast(call.clone()) {
+        Some(ast::Expr::CallExpr(c)) => c.arg_list(),
+        Some(ast::Expr::MethodCallExpr(m)) => m.arg_list(),
+        _ => None,
+    };
+    args.into_iter().flat_map(|list| list.args()).any(|arg| {
+        let name = match arg {
+            ast::Expr::MethodCallExpr(m) => m.name_ref().map(|n| n.text().to_string()),
+            ast::Expr::CallExpr(c) => match c.expr() {
+                Some(ast::Expr::PathExpr(p)) => p
+                    .path()
+                    .and_then(|p| p.segment())
+                    .and_then(|s| s.name_ref())
+                    .map(|n| n.text().to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        matches!(name.as_deref(), Some("track_future" | "track_thread"))
+    })
 }
 
 /// A call's first argument, when it is a single name.
