@@ -135,3 +135,20 @@ fn a_workspace_that_does_not_load_falls_back_to_the_syntax_tier() {
     assert!(lines[0].starts_with("semantic tier unavailable: "), "{semantic:?}");
     assert!(lines[0].ends_with("; using the syntax tier"), "{semantic:?}");
 }
+
+/// The rewrite of what only the semantic tier finds (an inferred `rt.spawn`, an
+/// aliased field, a cross-crate rename, a builder built over statements) compiles,
+/// and a second run changes nothing.
+#[test]
+fn the_rewrite_of_semantic_only_sites_compiles() {
+    let (_dir, root) = fixture();
+    let syntax = Run::of(corral(&root).args(["diff", ".", "--syntax-only"]));
+    let apply = Run::of(corral_semantic(&root).args(["apply", ".", "--allow-dirty"]));
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(apply.stdout.contains("10 converted (0 own tracker, 10 global helper)"), "{}", apply.stdout);
+    assert!(syntax.stderr.contains("8 converted"), "the syntax tier alone converts fewer: {}", syntax.stderr);
+    let check = common::cargo::cargo(&root, &["check", "--all-targets"]);
+    assert!(check.success, "the rewritten workspace must compile:\n{}", check.stderr);
+    let again = Run::of(corral_semantic(&root).args(["diff", ".", "--exit-code"]));
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{again:?}");
+}
