@@ -474,11 +474,12 @@ impl FreshNames {
     /// Names bound by patterns in the function around `at` (the whole file outside functions).
     fn bound_near(&self, at: u32) -> HashSet<String> {
         let root = self.file.syntax();
+        // The innermost function around `at`, found from the token there rather than
+        // by walking the whole file.
         let scope = root
-            .descendants()
-            .filter(|n| n.kind() == SyntaxKind::FN)
-            .filter(|n| n.text_range().start() <= at.into() && at < u32::from(n.text_range().end()))
-            .last()
+            .token_at_offset(at.into())
+            .right_biased()
+            .and_then(|token| token.parent_ancestors().find(|n| n.kind() == SyntaxKind::FN))
             .unwrap_or_else(|| root.clone());
         scope
             .descendants()
