@@ -81,12 +81,14 @@ pub(super) fn write_tiers(
     let disagreements = merge::disagreements(workspace, &syntax, findings);
     writeln!(
         out,
-        "\ntiers: {} site(s) where the syntax and semantic tiers disagree ({} crates loaded, {} local; std: {}; load {:.2?}, resolve {:.2?})",
+        "\ntiers: {} site(s) where the syntax and semantic tiers disagree ({} crates loaded, {} local, {} analysed; std: {}; load {:.2?} of which indexing {:.2?}, resolve {:.2?})",
         disagreements.len(),
         findings.crates,
         findings.local_crates,
+        findings.analysed_crates,
         findings.sysroot,
         findings.load_time,
+        findings.index_time,
         findings.resolve_time,
     )?;
     for d in &disagreements {

@@ -5,9 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ra_ap_ide_db::{FxHashMap, RootDatabase};
+use ra_ap_ide_db::base_db::all_crates;
+use ra_ap_ide_db::{FxHashMap, RootDatabase, prime_caches};
 use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
 use ra_ap_project_model::{CargoConfig, CargoFeatures, RustLibSource};
+
+use super::prune;
 
 /// The stub standard library, written out when the toolchain has no `rust-src`.
 const STUB_STD: &[(&str, &str)] = &[
@@ -26,7 +29,7 @@ pub struct Options {
     pub extra_spawns: Vec<Vec<String>>,
     /// Use the stub standard library even when `rust-src` is installed.
     pub force_stub_std: bool,
-    /// Worker threads for loading (0: two).
+    /// Worker threads for indexing (0: one per core, at most eight).
     pub threads: usize,
 }
 
@@ -35,6 +38,10 @@ pub(super) struct Loaded {
     pub db: RootDatabase,
     pub vfs: ra_ap_vfs::Vfs,
     pub sysroot: &'static str,
+    /// How many crates of the graph are analysed (the rest are emptied: see `prune`).
+    pub analysed_crates: usize,
+    /// Time spent on name resolution of those crates (part of loading).
+    pub index_time: std::time::Duration,
     /// Holds the stub standard library's folder for as long as the database lives.
     _stub: Option<tempfile::TempDir>,
 }
@@ -73,14 +80,27 @@ pub(super) fn load(
     let load_config = LoadCargoConfig {
         load_out_dirs_from_check: false,
         with_proc_macro_server: ProcMacroServerChoice::None,
-        prefill_caches: true,
-        num_worker_threads: if options.threads == 0 { 2 } else { options.threads },
+        // Primed below, once the crates nothing can spawn through are emptied.
+        prefill_caches: false,
+        num_worker_threads: 1,
         proc_macro_processes: 1,
     };
     let report = |message: String| progress(&message);
     let (db, vfs, _proc_macros) = load_workspace_at(&manifest_dir, &cargo_config, &load_config, &report)
         .map_err(|e| one_line(&format!("{e:#}")))?;
-    Ok(Loaded { db, vfs, sysroot, _stub: stub })
+    let mut db = db;
+    let extra_roots: Vec<String> =
+        options.extra_spawns.iter().filter_map(|path| path.first().cloned()).collect();
+    let analysed_crates = prune::empty_unneeded_crates(&mut db, &extra_roots);
+    progress(&format!("indexing {analysed_crates} crates"));
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),
+        n => n,
+    };
+    let started = std::time::Instant::now();
+    prime_caches::parallel_prime_caches(&db, &all_crates(&db), threads, &|_| ());
+    let index_time = started.elapsed();
+    Ok(Loaded { db, vfs, sysroot, analysed_crates, index_time, _stub: stub })
 }
 
 /// The nearest folder at or above `path` with a `Cargo.toml`.

@@ -14,6 +14,7 @@
 
 mod load;
 pub mod merge;
+mod prune;
 mod targets;
 mod walk;
 
@@ -80,6 +81,8 @@ pub struct SemanticFindings {
     /// How many crates the loaded graph holds, and how many are the workspace's.
     pub crates: usize,
     pub local_crates: usize,
+    /// How many of them were analysed; the others cannot reach a spawn (see `prune`).
+    pub analysed_crates: usize,
     /// Which standard library was used: `"rust-src"` or `"stub"`.
     pub sysroot: &'static str,
     /// The catalogue functions and types found in the dependency graph.
@@ -87,6 +90,8 @@ pub struct SemanticFindings {
     /// Calls whose analysis panicked inside rust-analyzer (they count as unresolved).
     pub panics: usize,
     pub load_time: Duration,
+    /// The part of `load_time` spent indexing the analysed crates.
+    pub index_time: Duration,
     pub resolve_time: Duration,
 }
 
@@ -125,6 +130,8 @@ pub fn analyse_with(
         Err(panic) => return Err(format!("rust-analyzer panicked: {}", panic_message(&panic))),
     };
     findings.sysroot = loaded.sysroot;
+    findings.analysed_crates = loaded.analysed_crates;
+    findings.index_time = loaded.index_time;
     findings.load_time = load_time;
     findings.resolve_time = started.elapsed();
     Ok(findings)
