@@ -39,36 +39,10 @@ fn run(dir: &Path, args: &[&str]) -> String {
     text
 }
 
-/// Replaces the body of each new generated helper module with a line
-/// saying how long it is: the helper is the same in every case, and its
-/// own tests (in `src/rewrite/helper.rs`) check its text.
-fn elide_new_helpers(diff: &str) -> String {
-    let mut out = String::new();
-    let mut lines = diff.split_inclusive('\n').peekable();
-    while let Some(line) = lines.next() {
-        out.push_str(line);
-        let new_helper = line.starts_with("diff --git ") && line.trim_end().ends_with("/tasks.rs");
-        if !new_helper || !lines.peek().is_some_and(|next| next.starts_with("new file mode")) {
-            continue;
-        }
-        while let Some(header) = lines.next_if(|l| !l.starts_with("@@")) {
-            out.push_str(header);
-        }
-        let Some(hunk) = lines.next() else { break };
-        out.push_str(hunk);
-        let mut body = 0;
-        while lines.next_if(|l| l.starts_with('+')).is_some() {
-            body += 1;
-        }
-        out.push_str(&format!("+[{body} lines of the generated helper module]\n"));
-    }
-    out
-}
-
 /// Snapshots the diff of the case under `rewrite__<case>`.
 fn check(case: &str) {
     let output = run(&fixture(case), &["diff", ".", "--color", "never"]);
-    let output = elide_new_helpers(&output);
+    let output = common::elide_new_helpers(&output);
     let description = format!("corral diff . --color never (in tests/fixtures/rewrite/{case})");
     insta::with_settings!({
         snapshot_path => "../snapshots",

@@ -152,3 +152,28 @@ fn the_rewrite_of_semantic_only_sites_compiles() {
     let again = Run::of(corral_semantic(&root).args(["diff", ".", "--exit-code"]));
     assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{again:?}");
 }
+
+/// What a user reads, line by line: `list --tiers` (where the tiers disagree,
+/// and why) and the diff of the rewrite with both tiers.
+#[test]
+fn semantic_output_snapshots() {
+    let (_dir, root) = fixture();
+    let list = Run::of(corral_semantic(&root).args(["list", "--tiers", "--color", "never", "."]));
+    assert_eq!(list.code, 0, "{list:?}");
+    // The graph's size and the timings change with the registry and the machine.
+    let list: String = list
+        .stdout
+        .lines()
+        .map(|line| match line.find(" disagree (") {
+            Some(at) if line.starts_with("tiers: ") => format!("{} disagree (..)", &line[..at]),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let diff = Run::of(corral_semantic(&root).args(["diff", "--color", "never", "."]));
+    assert_eq!(diff.code, 0, "{diff:?}");
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("semantic__list_tiers", list);
+        insta::assert_snapshot!("semantic__diff", common::elide_new_helpers(&diff.stdout));
+    });
+}
