@@ -36,7 +36,11 @@ struct Rewritten {
 impl Rewritten {
     /// Copies the fixture, checks that the original compiles, and applies corral.
     fn new(name: &'static str) -> Rewritten {
-        let original = fixture(name);
+        Rewritten::of(fixture(name), name)
+    }
+
+    /// As `new`, for a fixture kept elsewhere (a rewrite snapshot case).
+    fn of(original: PathBuf, name: &'static str) -> Rewritten {
         let scratch = tempfile::tempdir().unwrap();
         let root = scratch.path().join(name);
         copy_tree(&original, &root);
@@ -202,11 +206,31 @@ fn tasks_name_taken() -> Rewritten {
     fx
 }
 
+/// (d) Tasks that take their own handle to the struct's tracker: a Copy
+/// handle is copied, Clone ones are cloned, and the site whose tracker is
+/// neither stays bare with its reason (the snapshot case `hoist_capture`).
+fn hoisted_captures() -> Rewritten {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rewrite/hoist_capture");
+    let mut fx = Rewritten::of(case, "hoist_capture");
+    let lib = fx.text("src/lib.rs");
+    fx.expect(lib.contains("let tasks = self.tasks;\n"), || format!("the Copy handle is not copied:\n{lib}"));
+    fx.expect(lib.contains("let tracker = self.tracker.clone();\n"), || {
+        format!("no clone of a Clone tracker:\n{lib}")
+    });
+    let audit = fx.audit.clone();
+    fx.expect(audit.contains("1 not converted") && audit.contains("neither Copy nor Clone"), || {
+        format!("the uncapturable site is not reported:\n{audit}")
+    });
+    fx.compiles();
+    fx.idempotent();
+    fx
+}
+
 #[test]
 fn rewritten_fixtures_compile() {
     eprintln!("building in {}", shared_target_dir().display());
     let mut report = String::new();
-    for run in [library_and_binary as fn() -> Rewritten, crlf_and_tabs, tasks_name_taken] {
+    for run in [library_and_binary as fn() -> Rewritten, crlf_and_tabs, tasks_name_taken, hoisted_captures] {
         let started = Instant::now();
         let fx = run();
         eprintln!("{}: {:.1?}\n{}", fx.name, started.elapsed(), fx.audit.trim_end());

@@ -90,6 +90,11 @@ fn hoisting_in_expression_position_macros_and_tails() {
 }
 
 #[test]
+fn hoisting_copies_copy_trackers_and_skips_what_cannot_be_captured() {
+    check("hoist_capture");
+}
+
+#[test]
 fn imports_made_unused_are_removed() {
     check("imports");
 }
@@ -112,6 +117,7 @@ const CASES: &[&str] = &[
     "bin_with_lib",
     "hoist_self",
     "hoist_positions",
+    "hoist_capture",
     "imports",
     "formatting",
     "exempt_and_tests",

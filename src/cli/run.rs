@@ -290,9 +290,11 @@ pub(super) fn write_audit(
     let global = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::GlobalHelper)).count();
     let sites = &scanned.result.sites;
     let count = |name: &str| sites.iter().filter(|s| s.verdict.name() == name).count();
+    let failed = plan.outcomes.iter().filter(|o| o.result.is_err()).count();
+    let failed = if failed > 0 { format!(", {failed} not converted") } else { String::new() };
     writeln!(
         out,
-        "{} converted ({own} own tracker, {global} global helper), {} exempt, {} skipped, {} in test code, {} already tracked",
+        "{} converted ({own} own tracker, {global} global helper){failed}, {} exempt, {} skipped, {} in test code, {} already tracked",
         own + global,
         count("exempt"),
         count("skipped"),

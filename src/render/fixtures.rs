@@ -52,6 +52,7 @@ pub(super) fn bare_method_call() -> SpawnSite {
             self_type: "Worker".to_string(),
             self_kind: Some(SelfKind::Ref),
             tracker_field: None,
+            tracker_capture: None,
         }),
         enclosing: Vec::new(),
         in_macro: None,

@@ -16,15 +16,15 @@ use ra_ap_syntax::{AstNode, Edition, SyntaxKind, TextRange, ast, ast::HasArgList
 
 use crate::config::ExtraSpawn;
 use crate::edit::Edit;
-use crate::sites::model::{Family, SelfKind, SpawnSite};
+use crate::sites::model::{Capture, Family, SelfKind, SpawnSite};
 
 /// Where the tracker of a site comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrackerSource {
     /// The crate's global helper module, by path (`crate::tasks`, `svc_core::tasks`).
     Global { helper: String },
-    /// A field of `self` holding a tracker.
-    Field { helper: String, field: String },
+    /// A field of `self` holding a tracker, and how a task can take its own handle to it.
+    Field { helper: String, field: String, capture: Capture },
 }
 
 /// A `let` the rewrite puts before a statement.
@@ -188,16 +188,27 @@ fn tracker_expression(
     mentions_self: bool,
     names: &mut dyn Names,
 ) -> Result<(String, Option<Hoist>, bool), NotConverted> {
-    let (helper, field) = match source {
+    let (helper, field, capture) = match source {
         TrackerSource::Global { helper } => return Ok((format!("{helper}::tracker()"), None, false)),
-        TrackerSource::Field { helper, field } => (helper, field),
+        TrackerSource::Field { helper, field, capture } => (helper, field, capture),
     };
-    let value = format!("self.{field}.clone()");
+    // What a hoisted binding holds: a copy of a `Copy` field, else a clone.
+    let value = match capture {
+        Capture::Copy => format!("self.{field}"),
+        Capture::Clone | Capture::Neither { .. } => format!("self.{field}.clone()"),
+    };
+    let cannot_hoist = |capture: &Capture| match capture {
+        Capture::Neither { ty } => Err(format!(
+            "`self.{field}` is a `{ty}`, neither Copy nor Clone: the task cannot hold its own handle to it (derive Clone for it, or exempt the site)"
+        )),
+        _ => Ok(()),
+    };
     // Inside a closure or async block, the block must not start capturing `self`:
     // bind a clone before the statement that holds the outermost one.
     if let Some(outermost) = site.context.enclosing.first() {
         return match outermost.statement_start {
             Some(at) => {
+                cannot_hoist(capture)?;
                 let name = names.fresh(at, &value, true);
                 Ok((name.clone(), Some(Hoist { at, name, value }), true))
             }
@@ -214,6 +225,7 @@ fn tracker_expression(
             Some(SelfKind::Value | SelfKind::Typed { .. })
         );
     if moves_self {
+        cannot_hoist(capture)?;
         let at = site.context.statement_start.unwrap_or(site.start);
         let name = names.fresh(at, &value, false);
         return Ok((name.clone(), Some(Hoist { at, name, value }), true));
@@ -301,6 +313,7 @@ mod tests {
                     self_type: "S".into(),
                     self_kind: Some(self_kind),
                     tracker_field: Some("tracker".into()),
+                    tracker_capture: Some(Capture::Clone),
                 }),
                 enclosing: Vec::new(),
                 in_macro: None,
@@ -313,7 +326,11 @@ mod tests {
 
     fn rewrite(text: &str, self_kind: SelfKind) -> SiteRewrite {
         let site = method_site(text, self_kind);
-        let source = TrackerSource::Field { helper: "crate::tasks".into(), field: "tracker".into() };
+        let source = TrackerSource::Field {
+            helper: "crate::tasks".into(),
+            field: "tracker".into(),
+            capture: Capture::Clone,
+        };
         rewrite_site(text, &site, &source, None, Edition::Edition2021, &mut Counter(0)).unwrap()
     }
 

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::discover::{Package, SourceFile as Discovered, TargetKind, Workspace};
 use crate::edit::{self, Edit};
 use crate::parse::syntax_edition;
-use crate::sites::model::{Family, SpawnSite, Verdict};
+use crate::sites::model::{Capture, Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{
     HEADER, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate, workspace_dependencies,
@@ -162,13 +162,13 @@ pub fn plan(
         let mut hoists: Vec<call::Hoist> = Vec::new();
         let mut converted = Vec::new();
         for site in &file_sites {
-            let field = site
-                .context
-                .method
-                .as_ref()
-                .and_then(|m| m.tracker_field.clone().filter(|_| m.self_kind.is_some()));
+            let field = site.context.method.as_ref().filter(|m| m.self_kind.is_some()).and_then(|m| {
+                Some((m.tracker_field.clone()?, m.tracker_capture.clone().unwrap_or(Capture::Clone)))
+            });
             let source = match field {
-                Some(field) => TrackerSource::Field { helper: helper_path.clone(), field },
+                Some((field, capture)) => {
+                    TrackerSource::Field { helper: helper_path.clone(), field, capture }
+                }
                 None => TrackerSource::Global { helper: helper_path.clone() },
             };
             let custom = match &site.family {
@@ -193,7 +193,12 @@ pub fn plan(
         }
         let eol = line_ending(text);
         edits.extend(hoists.iter().map(|hoist| hoist_edit(text, hoist, eol)));
-        homes.insert(home.root.clone(), home);
+        // Sites that use their struct's own tracker may still name the helper
+        // (`track_thread`); a crate whose sites never do gets no helper.
+        let helper_prefix = format!("{helper_path}::");
+        if edits.iter().any(|edit| edit.insert.contains(&helper_prefix)) {
+            homes.insert(home.root.clone(), home);
+        }
         pending.insert(
             file.path.clone(),
             Pending {

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::collect::{CallShape, Candidate, FileFacts, Marker, StructFields};
-use super::model::{Family, MethodContext, SiteContext, SpawnSite, Verdict};
+use super::collect::{CallShape, Candidate, Field, FileFacts, Holding, Marker, StructFields, TypeTraits};
+use super::model::{Capture, Family, MethodContext, SiteContext, SpawnSite, Verdict};
 use super::receiver::{Receiver, ReceiverRoot};
 use crate::resolve::catalogue::{Catalogue, MakeFamily, ValueKind, method_family, method_result};
 use crate::resolve::path::WrittenPath;
@@ -36,6 +36,8 @@ pub struct Classifier<'a> {
     pub catalogue: &'a Catalogue,
     /// Structs by crate key and name.
     pub structs: HashMap<(String, String), &'a StructFields>,
+    /// What the workspace's types derive or implement of `Clone` / `Copy`, by crate and name.
+    pub type_traits: HashMap<(String, String), TypeTraits>,
     /// The global helper's path as configured (`crate::tasks`).
     pub helper: Vec<String>,
     /// Modules whose file is a helper corral generated (whatever its name: `corral_tasks`
@@ -81,6 +83,7 @@ impl<'a> Classifier<'a> {
         include_tests: bool,
     ) -> Classifier<'a> {
         let mut structs = HashMap::new();
+        let mut type_traits: HashMap<(String, String), TypeTraits> = HashMap::new();
         let mut helper_modules = Vec::new();
         for facts in files {
             if facts.is_helper {
@@ -90,10 +93,26 @@ impl<'a> Classifier<'a> {
                 let key = (fields.module.first().cloned().unwrap_or_default(), fields.name.clone());
                 structs.entry(key).or_insert(fields);
             }
+            for traits in &facts.type_traits {
+                let key = (traits.module.first().cloned().unwrap_or_default(), traits.name.clone());
+                let known = type_traits.entry(key).or_default();
+                known.clone |= traits.clone;
+                known.copy |= traits.copy;
+                known.defined |= traits.defined;
+            }
         }
         let helper_configured = helper != crate::config::Config::default().helper;
         let helper = helper.split("::").map(str::to_string).collect();
-        Classifier { table, catalogue, structs, helper, helper_configured, helper_modules, include_tests }
+        Classifier {
+            table,
+            catalogue,
+            structs,
+            type_traits,
+            helper,
+            helper_configured,
+            helper_modules,
+            include_tests,
+        }
     }
 
     /// The site a candidate is, or `None` for a call that starts no task.
@@ -291,8 +310,8 @@ impl<'a> Classifier<'a> {
                     self.structs
                         .get(&(candidate.module.first().cloned().unwrap_or_default(), m.self_name.clone()))
                 });
-                let found = fields
-                    .and_then(|s| s.fields.iter().find(|(name, _)| name == field).map(|(_, ty)| (*s, ty)));
+                let found =
+                    fields.and_then(|s| s.fields.iter().find(|f| f.name == *field).map(|f| (*s, &f.ty)));
                 match found {
                     Some((owner, ty)) => {
                         let owner_place = Place { module: &owner.module, blocks: &[] };
@@ -324,10 +343,14 @@ impl<'a> Classifier<'a> {
     }
 
     fn site_context(&self, candidate: &Candidate) -> SiteContext {
-        let method = candidate.context.method.as_ref().map(|m| MethodContext {
-            self_type: m.self_type.clone(),
-            self_kind: m.self_kind.clone(),
-            tracker_field: self.tracker_field(&candidate.module, &m.self_name),
+        let method = candidate.context.method.as_ref().map(|m| {
+            let tracker = self.tracker_field(&candidate.module, &m.self_name);
+            MethodContext {
+                self_type: m.self_type.clone(),
+                self_kind: m.self_kind.clone(),
+                tracker_field: tracker.map(|(_, field)| field.name.clone()),
+                tracker_capture: tracker.map(|(owner, field)| self.capture(owner, field)),
+            }
         });
         SiteContext {
             function: candidate.context.function.clone(),
@@ -348,18 +371,47 @@ impl<'a> Classifier<'a> {
             .then(|| candidate.context.function.clone())?
     }
 
-    /// The first field of the struct `name` whose type is a task tracker.
-    fn tracker_field(&self, module: &[String], name: &str) -> Option<String> {
-        let fields = self.structs.get(&(module.first().cloned().unwrap_or_default(), name.to_string()))?;
+    /// The first field of the struct `name` whose type is a task tracker, and the struct.
+    fn tracker_field(&self, module: &[String], name: &str) -> Option<(&'a StructFields, &'a Field)> {
+        let fields: &'a StructFields =
+            self.structs.get(&(module.first().cloned().unwrap_or_default(), name.to_string()))?;
         let place = Place { module: &fields.module, blocks: &[] };
-        fields.fields.iter().find_map(|(field, ty)| {
-            let is_tracker = match self.table.resolve(self.catalogue, place, ty) {
+        let field = fields.fields.iter().find(|field| {
+            (match self.table.resolve(self.catalogue, place, &field.ty) {
                 Resolution::External(absolute) | Resolution::Defined(absolute) => {
                     self.catalogue.is_task_tracker(&absolute)
                 }
                 _ => false,
-            } || self.catalogue.is_tracker_name(ty.last());
-            is_tracker.then(|| field.clone())
-        })
+            }) || self.catalogue.is_tracker_name(field.ty.last())
+        })?;
+        Some((fields, field))
+    }
+
+    /// How a task can take its own handle to a tracker field: tokio-util's
+    /// `TaskTracker` and `Arc`s clone; a project's own tracker type is what its
+    /// derives and impls say, and assumed `Clone` when its definition was not read.
+    fn capture(&self, owner: &StructFields, field: &Field) -> Capture {
+        let place = Place { module: &owner.module, blocks: &[] };
+        let key = match self.table.resolve(self.catalogue, place, &field.ty) {
+            Resolution::External(absolute) if self.catalogue.is_task_tracker(&absolute) => None,
+            Resolution::External(absolute) | Resolution::Defined(absolute) => {
+                Some((absolute.first().cloned().unwrap_or_default(), field.ty.last().to_string()))
+            }
+            _ => Some((owner.module.first().cloned().unwrap_or_default(), field.ty.last().to_string())),
+        };
+        let traits = key.and_then(|key| self.type_traits.get(&key));
+        let pointee = match traits {
+            Some(t) if t.copy => Capture::Copy,
+            Some(t) if t.defined && !t.clone => Capture::Neither { ty: field.ty.display() },
+            _ => Capture::Clone,
+        };
+        match (field.holding, pointee) {
+            (Holding::Shared, _) => Capture::Clone,
+            // A clone of what a reference points to is the task's own; a
+            // reference to anything else is itself `Copy`.
+            (Holding::Reference, Capture::Clone) => Capture::Clone,
+            (Holding::Reference, _) => Capture::Copy,
+            (Holding::Owned, capture) => capture,
+        }
     }
 }

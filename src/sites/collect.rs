@@ -38,6 +38,8 @@ pub struct FileFacts {
     /// Block scopes that candidates refer to by index.
     pub blocks: Vec<Names>,
     pub structs: Vec<StructFields>,
+    /// The file's types that derive or implement `Clone` / `Copy`, and those that do neither.
+    pub type_traits: Vec<TypeTraits>,
     pub candidates: Vec<Candidate>,
     /// Syntax errors, `line:column: message`, the first few of them, and how many there were.
     pub syntax_errors: (Vec<String>, usize),
@@ -50,7 +52,37 @@ pub struct FileFacts {
 pub struct StructFields {
     pub module: Vec<String>,
     pub name: String,
-    pub fields: Vec<(String, WrittenPath)>,
+    pub fields: Vec<Field>,
+}
+
+/// One named field: the type it holds (behind `&`, `Arc`, `Rc`, `Box`, `Lazy`) and how.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub ty: WrittenPath,
+    pub holding: Holding,
+}
+
+/// How a field holds the type its path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// `T` itself (or in a `Box` / `Lazy`).
+    Owned,
+    /// `&T` / `&mut T`.
+    Reference,
+    /// `Arc<T>` / `Rc<T>`: cloning shares it.
+    Shared,
+}
+
+/// Whether a type defined in the file derives or implements `Clone` / `Copy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeTraits {
+    pub module: Vec<String>,
+    pub name: String,
+    pub clone: bool,
+    pub copy: bool,
+    /// Whether this entry is the type's definition (an `impl` alone says less).
+    pub defined: bool,
 }
 
 /// How a call names what it calls.
@@ -116,6 +148,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
     let mut tree_scopes: Vec<TreeScopes> = Vec::new();
     let mut calls: Vec<Vec<SyntaxNode>> = Vec::new();
     let mut structs = Vec::new();
+    let mut types = Vec::new();
     let mut needles = input.needles.to_vec();
     let mut block_base = Vec::new();
     let mut index = 0;
@@ -140,7 +173,12 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 }
                 SyntaxKind::STRUCT if index == 0 => {
                     scopes.visit(&node);
-                    structs.push(node);
+                    structs.push(node.clone());
+                    types.push(node);
+                }
+                SyntaxKind::ENUM | SyntaxKind::UNION | SyntaxKind::IMPL if index == 0 => {
+                    scopes.visit(&node);
+                    types.push(node);
                 }
                 _ => scopes.visit(&node),
             }
@@ -157,6 +195,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
     }
     facts.modules = tree_scopes[0].modules.iter().map(|m| (m.path.clone(), m.names.clone())).collect();
     facts.structs = struct_fields(&structs, &tree_scopes[0]);
+    facts.type_traits = type_traits(&types, &tree_scopes[0]);
 
     let comments = Comments::new(file.syntax(), input.text, input.marker);
     for (index, tree) in trees.trees.iter().enumerate() {
@@ -343,15 +382,101 @@ fn struct_fields(structs: &[SyntaxNode], scopes: &TreeScopes) -> Vec<StructField
     for item in structs.iter().filter_map(|node| ast::Struct::cast(node.clone())) {
         let Some(name) = item.name() else { continue };
         let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else { continue };
-        let fields: Vec<(String, WrittenPath)> = list
+        let fields: Vec<Field> = list
             .fields()
-            .filter_map(|field| Some((field.name()?.text().to_string(), type_path(&field.ty()?)?)))
+            .filter_map(|field| {
+                let ty = field.ty()?;
+                Some(Field {
+                    name: field.name()?.text().to_string(),
+                    ty: type_path(&ty)?,
+                    holding: holding(&ty),
+                })
+            })
             .collect();
         if fields.is_empty() {
             continue;
         }
         let module = scopes.module_at(item.syntax().text_range().start().into()).path.clone();
         out.push(StructFields { module, name: name.text().to_string(), fields });
+    }
+    out
+}
+
+/// How a field's type holds what its path names (see `receiver::type_path`).
+fn holding(ty: &ast::Type) -> Holding {
+    match ty {
+        ast::Type::RefType(_) => Holding::Reference,
+        ast::Type::ParenType(p) => p.ty().map_or(Holding::Owned, |inner| holding(&inner)),
+        ast::Type::PathType(p) => {
+            let last = p.path().and_then(|path| path.segment()).and_then(|s| s.name_ref());
+            match last.as_ref().map(|n| n.text().to_string()).as_deref() {
+                Some("Arc" | "Rc") => Holding::Shared,
+                _ => Holding::Owned,
+            }
+        }
+        _ => Holding::Owned,
+    }
+}
+
+/// Which of the file's types are `Clone` / `Copy`: derived on the definition,
+/// or implemented by hand (`impl Clone for Tasks`).
+fn type_traits(items: &[SyntaxNode], scopes: &TreeScopes) -> Vec<TypeTraits> {
+    let mut out: Vec<TypeTraits> = Vec::new();
+    for node in items {
+        let module = scopes.module_at(node.text_range().start().into()).path.clone();
+        let entry = if let Some(imp) = ast::Impl::cast(node.clone()) {
+            let Some(self_ty) = imp.self_ty().as_ref().and_then(type_path) else { continue };
+            let Some(trait_) = imp.trait_().as_ref().and_then(type_path) else { continue };
+            if imp.excl_token().is_some() {
+                continue;
+            }
+            let name = self_ty.last().to_string();
+            match trait_.last() {
+                "Clone" => TypeTraits { module, name, clone: true, ..TypeTraits::default() },
+                "Copy" => TypeTraits { module, name, copy: true, ..TypeTraits::default() },
+                _ => continue,
+            }
+        } else {
+            let Some(adt) = ast::Adt::cast(node.clone()) else { continue };
+            let Some(name) = adt.name() else { continue };
+            let derived = derived_traits(&adt);
+            TypeTraits {
+                module,
+                name: name.text().to_string(),
+                clone: derived.iter().any(|d| d == "Clone"),
+                copy: derived.iter().any(|d| d == "Copy"),
+                defined: true,
+            }
+        };
+        match out.iter_mut().find(|t| t.module == entry.module && t.name == entry.name) {
+            Some(known) => {
+                known.clone |= entry.clone;
+                known.copy |= entry.copy;
+                known.defined |= entry.defined;
+            }
+            None => out.push(entry),
+        }
+    }
+    out
+}
+
+/// The last names of what `#[derive(..)]` lists on an item.
+fn derived_traits(item: &impl ast::HasAttrs) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in item.attrs() {
+        let Some((name, tokens)) = attr.as_simple_call() else { continue };
+        if name != "derive" {
+            continue;
+        }
+        let words: Vec<_> = tokens.syntax().children_with_tokens().filter_map(|t| t.into_token()).collect();
+        for (index, token) in words.iter().enumerate() {
+            let next = words[index + 1..].iter().find(|t| t.kind() != SyntaxKind::WHITESPACE);
+            let ends_a_path =
+                next.is_none_or(|t| !matches!(t.kind(), SyntaxKind::COLON | SyntaxKind::COLON2));
+            if token.kind() == SyntaxKind::IDENT && ends_a_path {
+                out.push(token.text().to_string());
+            }
+        }
     }
     out
 }
@@ -486,5 +611,30 @@ mod tests {
             "std::thread::Builder::new(…)"
         );
         assert!(shorten(&"a".repeat(100)).ends_with('…'));
+    }
+
+    #[test]
+    fn clone_and_copy_come_from_derives_and_impls() {
+        let text = "#[derive(Debug, Clone, Copy)]\npub struct A;\n#[derive(std::clone::Clone)]\nstruct B;\n\
+                    struct C;\nimpl Clone for C {\n    fn clone(&self) -> C { C }\n}\n#[derive(serde::Serialize)]\nstruct D;\n\
+                    enum E { X }\nimpl std::marker::Copy for E {}\nimpl Clone for E { fn clone(&self) -> E { *self } }\n";
+        let file = ra_ap_syntax::SourceFile::parse(text, Edition::Edition2021).tree();
+        let mut scopes = TreeScopes::start(file.syntax(), &["app".to_string()]);
+        let mut items = Vec::new();
+        for node in file.syntax().descendants() {
+            scopes.visit(&node);
+            if matches!(node.kind(), SyntaxKind::STRUCT | SyntaxKind::ENUM | SyntaxKind::IMPL) {
+                items.push(node);
+            }
+        }
+        let found: Vec<(String, bool, bool, bool)> =
+            type_traits(&items, &scopes).into_iter().map(|t| (t.name, t.clone, t.copy, t.defined)).collect();
+        let expected = [("A", true, true, true), ("B", true, false, true), ("C", true, false, true)];
+        let mut expected: Vec<(String, bool, bool, bool)> =
+            expected.iter().map(|(n, a, b, c)| (n.to_string(), *a, *b, *c)).collect();
+        // `Serialize` is no `Clone`, even written as a path ending in a name.
+        expected.push(("D".into(), false, false, true));
+        expected.push(("E".into(), true, true, true));
+        assert_eq!(found, expected);
     }
 }

@@ -137,6 +137,22 @@ pub struct MethodContext {
     pub self_kind: Option<SelfKind>,
     /// The name of a field of `Self` whose type is a tracker, if any.
     pub tracker_field: Option<String>,
+    /// How a task can take its own handle to that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracker_capture: Option<Capture>,
+}
+
+/// How a binding can take its own copy of a value (what hoisting a tracker
+/// field before a task needs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capture {
+    /// The value is `Copy` (a reference, a `Copy` handle): bind it as is.
+    Copy,
+    /// The value is `Clone` (a `TaskTracker`, an `Arc`): bind a clone.
+    Clone,
+    /// Neither: nothing the task could own; the type, as written.
+    Neither { ty: String },
 }
 
 /// A closure or async block that encloses a site.
