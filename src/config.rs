@@ -41,8 +41,22 @@ pub struct Config {
     pub helper: String,
     /// Spawn functions the project adds to the built-in list.
     pub extra_spawns: Vec<ExtraSpawn>,
+    /// What the rewrite converts for a spawn wrapper (`fn spawn_named(name, f) { tokio::spawn(f) }`).
+    pub wrappers: WrapperMode,
     /// The file the configuration was read from; `None` for the defaults.
     pub source: Option<PathBuf>,
+}
+
+/// What the rewrite converts for the workspace's spawn wrappers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WrapperMode {
+    /// The wrapper's body: its `tokio::spawn(f)` becomes a tracked spawn.
+    #[default]
+    Body,
+    /// Every caller: the task it passes is wrapped in `track_future`, as
+    /// `[[spawn]] argument = N` does for one wrapper, and the body is exempt.
+    Callers,
 }
 
 /// A spawn function named in the configuration.
@@ -55,6 +69,20 @@ pub struct ExtraSpawn {
     /// Instead of a template: which argument (1-based) is the task, wrapped in
     /// `track_future` so the call itself stays (a wrapper's callers, say).
     pub argument: Option<usize>,
+    /// What that argument is: a future (`track_future`) or a closure run on a
+    /// thread (`track_thread`).
+    pub task: TaskKind,
+}
+
+/// What a spawn function's task argument is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskKind {
+    /// A future (`tokio::spawn`'s).
+    #[default]
+    Future,
+    /// A closure run on another thread (`spawn_blocking`'s, `thread::spawn`'s).
+    Closure,
 }
 
 impl Default for Config {
@@ -67,6 +95,7 @@ impl Default for Config {
             tracker_types: vec!["TaskTracker".to_string()],
             helper: "crate::tasks".to_string(),
             extra_spawns: Vec::new(),
+            wrappers: WrapperMode::Body,
             source: None,
         }
     }
@@ -169,6 +198,7 @@ struct RawConfig {
     helper: Option<Spanned<String>>,
     #[serde(default)]
     spawn: Vec<RawSpawn>,
+    wrappers: Option<WrapperMode>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +214,7 @@ struct RawSpawn {
     path: Spanned<String>,
     template: Option<Spanned<String>>,
     argument: Option<Spanned<i64>>,
+    task: Option<TaskKind>,
 }
 
 /// The part of a manifest corral reads; every other key is ignored.
@@ -386,7 +417,7 @@ impl RawConfig {
                 }
                 None => None,
             };
-            extra_spawns.push(ExtraSpawn { path, template, argument });
+            extra_spawns.push(ExtraSpawn { path, template, argument, task: spawn.task.unwrap_or_default() });
         }
         Ok(Config {
             marker,
@@ -396,6 +427,7 @@ impl RawConfig {
             tracker_types,
             helper,
             extra_spawns,
+            wrappers: self.wrappers.unwrap_or_default(),
             source: Some(file.origin.to_path_buf()),
         })
     }
@@ -470,6 +502,18 @@ mod tests {
         assert!(!config.include_tests);
         assert!(config.include.is_empty() && config.exclude.is_empty());
         assert!(config.extra_spawns.is_empty());
+        assert_eq!(config.wrappers, WrapperMode::Body);
+    }
+
+    #[test]
+    fn wrappers_and_task_take_known_words_only() {
+        let message = error(corral("wrappers = \"both\""));
+        assert!(
+            message.contains("wrappers: unknown variant `both`, expected `body` or `callers`"),
+            "{message}"
+        );
+        let message = error(corral("[[spawn]]\npath = \"a::b\"\nargument = 1\ntask = \"thread\"\n"));
+        assert!(message.contains("unknown variant `thread`, expected `future` or `closure`"), "{message}");
     }
 
     #[test]
@@ -482,6 +526,7 @@ exclude = ["generated/**"]
 tests = "include"
 tracker-types = ["TaskTracker", "Tracker"]
 helper = "shared::tasks"
+wrappers = "callers"
 
 [[spawn]]
 path = "my_rt::spawn_named"
@@ -489,6 +534,8 @@ template = "crate::tasks::spawn_named({args})"
 
 [[spawn]]
 path = "other::go"
+argument = 1
+task = "closure"
 "#,
         )
         .unwrap();
@@ -498,6 +545,7 @@ path = "other::go"
         assert!(config.include_tests);
         assert_eq!(config.tracker_types, ["TaskTracker", "Tracker"]);
         assert_eq!(config.helper, "shared::tasks");
+        assert_eq!(config.wrappers, WrapperMode::Callers);
         assert_eq!(
             config.extra_spawns,
             [
@@ -505,8 +553,14 @@ path = "other::go"
                     path: vec!["my_rt".into(), "spawn_named".into()],
                     template: Some("crate::tasks::spawn_named({args})".into()),
                     argument: None,
+                    task: TaskKind::Future,
                 },
-                ExtraSpawn { path: vec!["other".into(), "go".into()], template: None, argument: None },
+                ExtraSpawn {
+                    path: vec!["other".into(), "go".into()],
+                    template: None,
+                    argument: Some(1),
+                    task: TaskKind::Closure,
+                },
             ]
         );
     }
@@ -528,7 +582,7 @@ path = "other::go"
         let message = error(corral("[[spawn]]\npath = \"a::b\"\nfoo = 1\n"));
         assert_eq!(
             message,
-            "corral.toml:3:1: [[spawn]] unknown field `foo`, expected one of `path`, `template`, `argument`"
+            "corral.toml:3:1: [[spawn]] unknown field `foo`, expected one of `path`, `template`, `argument`, `task`"
         );
     }
 

@@ -232,6 +232,12 @@ fn classify(
         parsed.iter().map(|(_, f)| *f),
         &config.helper,
         config.include_tests,
+        config
+            .extra_spawns
+            .iter()
+            .filter(|spawn| spawn.argument.is_some())
+            .map(|spawn| spawn.path.clone())
+            .collect(),
     );
     parsed
         .par_iter()

@@ -226,11 +226,39 @@ fn hoisted_captures() -> Rewritten {
     fx
 }
 
+/// (e) `wrappers = "callers"`: each wrapper's body stays (exempt), every
+/// caller's task is wrapped in `track_future`, with the struct's own tracker
+/// in its methods.
+fn wrapper_callers() -> Rewritten {
+    let mut fx = Rewritten::new("wrapper_callers");
+    let lib = fx.text("src/lib.rs");
+    for expected in [
+        "    tokio::spawn(task)\n",
+        "        tokio::task::spawn_blocking(job)\n",
+        "spawn_named(\"ticker\", self.tracker.track_future(async { 1 }))",
+        "spawn_named(\"answer\", crate::tasks::tracker().track_future(async { 41 }))",
+        "util::offload(crate::tasks::track_thread(crate::tasks::tracker(), || 1))",
+    ] {
+        fx.expect(lib.contains(expected), || format!("missing `{expected}` in:\n{lib}"));
+    }
+    let audit = fx.audit.clone();
+    fx.expect(audit.contains("2 exempt"), || format!("the wrappers' bodies are not exempt:\n{audit}"));
+    fx.compiles();
+    fx.idempotent();
+    fx
+}
+
 #[test]
 fn rewritten_fixtures_compile() {
     eprintln!("building in {}", shared_target_dir().display());
     let mut report = String::new();
-    for run in [library_and_binary as fn() -> Rewritten, crlf_and_tabs, tasks_name_taken, hoisted_captures] {
+    for run in [
+        library_and_binary as fn() -> Rewritten,
+        crlf_and_tabs,
+        tasks_name_taken,
+        hoisted_captures,
+        wrapper_callers,
+    ] {
         let started = Instant::now();
         let fx = run();
         eprintln!("{}: {:.1?}\n{}", fx.name, started.elapsed(), fx.audit.trim_end());

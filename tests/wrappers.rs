@@ -85,3 +85,46 @@ fn argument_must_be_a_position_and_not_beside_a_template() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("expected either `template` or `argument`, not both"), "{}", run.stderr);
 }
+
+/// `wrappers = "callers"` does for every wrapper what `argument` does for one:
+/// callers across the workspace get their task wrapped, the body stays and is
+/// reported exempt with the reason, and a second run changes nothing.
+#[test]
+fn wrappers_callers_converts_every_wrappers_callers_instead_of_its_body() {
+    let scratch = Scratch::package(LIB);
+    scratch.file("corral.toml", "wrappers = \"callers\"\n");
+    scratch.file("src/main.rs", "fn main() {\n    app::spawn_named(\"ticker\", async {});\n}\n");
+    let list = Run::of(corral(scratch.path()).args(["list", ".", "--color", "never"]));
+    assert_eq!(list.code, 0, "{list:?}");
+    for line in [
+        "src/lib.rs:8:5   exempt  tokio::spawn      tokio::spawn      (spawn wrapper `app::spawn_named`: its callers' tasks are tracked instead)",
+        "src/lib.rs:13:5  bare    tokio::spawn      tokio::spawn\n",
+        "src/lib.rs:17:5  bare    app::spawn_named  spawn_named\n",
+        "src/main.rs:2:5  bare    app::spawn_named  app::spawn_named\n",
+    ] {
+        assert!(list.stdout.contains(line), "missing `{line}` in:\n{}", list.stdout);
+    }
+
+    let apply = Run::of(corral(scratch.path()).args(["apply", ".", "--allow-dirty"]));
+    assert_eq!(apply.code, 0, "{apply:?}");
+    let lib = std::fs::read_to_string(scratch.path().join("src/lib.rs")).unwrap();
+    assert!(lib.contains("    tokio::spawn(f);\n}\n\npub fn not_a_wrapper"), "the body stays:\n{lib}");
+    assert!(
+        lib.contains("    crate::tasks::spawn(f);\n}\n\npub fn start"),
+        "not a wrapper, converted:\n{lib}"
+    );
+    assert!(
+        lib.contains("spawn_named(\"ticker\", crate::tasks::tracker().track_future(async {}));"),
+        "{lib}"
+    );
+    let main = std::fs::read_to_string(scratch.path().join("src/main.rs")).unwrap();
+    assert_eq!(
+        main,
+        "fn main() {\n    app::spawn_named(\"ticker\", app::tasks::tracker().track_future(async {}));\n}\n"
+    );
+
+    let again = Run::of(corral(scratch.path()).args(["diff", ".", "--exit-code"]));
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{again:?}");
+    let check = Run::of(corral(scratch.path()).args(["check", "."]));
+    assert_eq!(check.code, 0, "nothing bare is left: {check:?}");
+}

@@ -151,10 +151,11 @@ pub(super) struct Scanned {
 }
 
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
-    let config = load_config(args)?;
+    let mut config = load_config(args)?;
     let filter = FileFilter::new(&config.include, &config.exclude)?;
     let workspace = discover::discover(&args.path, &filter)?;
-    let (result, semantic) = super::semantic::scan_tiers(&args.path, &workspace, &config, args.syntax_only);
+    let (result, semantic) =
+        super::semantic::scan_tiers(&args.path, &workspace, &mut config, args.syntax_only);
     Ok(Scanned { config, workspace, result, sources: Sources::new(), semantic })
 }
 

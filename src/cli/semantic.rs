@@ -4,40 +4,68 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use crate::config::Config;
+use crate::config::{Config, ExtraSpawn, TaskKind, WrapperMode};
 use crate::discover::Workspace;
 use crate::scan::{ScanResult, scan, scan_with};
 use crate::semantic::{self, SemanticFindings, merge};
+use crate::sites::model::Verdict;
 
 /// Scans with both tiers, or the syntax tier alone when asked or when the
 /// workspace cannot be loaded (said in one line on stderr).
+///
+/// With `wrappers = "callers"`, the wrappers the scan finds join `config` as
+/// `[[spawn]] argument` entries and the workspace is scanned again, so that
+/// their callers are sites and their bodies exempt; the rewrite then reads
+/// the same entries from `config`.
 pub(super) fn scan_tiers(
     path: &Path,
     workspace: &Workspace,
-    config: &Config,
+    config: &mut Config,
     syntax_only: bool,
 ) -> (ScanResult, Option<SemanticFindings>) {
-    if syntax_only {
-        return (scan(workspace, config), None);
-    }
-    // A plain folder (vendored crates, say) is no workspace to load: loading every
-    // manifest under it would cost far more than it could resolve.
-    if path.is_dir() && !path.join("Cargo.toml").is_file() {
+    let findings = if syntax_only {
+        None
+    } else if path.is_dir() && !path.join("Cargo.toml").is_file() {
+        // A plain folder (vendored crates, say) is no workspace to load: loading every
+        // manifest under it would cost far more than it could resolve.
         eprintln!("semantic tier unavailable: {} has no Cargo.toml; using the syntax tier", path.display());
-        return (scan(workspace, config), None);
+        None
+    } else {
+        load(path, config)
+            .map_err(|why| eprintln!("semantic tier unavailable: {why}; using the syntax tier"))
+            .ok()
+    };
+    let forced = findings.as_ref().map(|f| merge::forced(workspace, f)).unwrap_or_default();
+    let mut result = scan_with(workspace, config, &forced);
+    if config.wrappers == WrapperMode::Callers && add_wrapper_callers(config, &result) {
+        result = scan_with(workspace, config, &forced);
     }
-    match load(path, config) {
-        Ok(findings) => {
-            let forced = merge::forced(workspace, &findings);
-            let mut result = scan_with(workspace, config, &forced);
-            merge::add_macro_body_sites(workspace, &findings, &mut result);
-            (result, Some(findings))
-        }
-        Err(why) => {
-            eprintln!("semantic tier unavailable: {why}; using the syntax tier");
-            (scan(workspace, config), None)
-        }
+    if let Some(findings) = &findings {
+        merge::add_macro_body_sites(workspace, findings, &mut result);
     }
+    (result, findings)
+}
+
+/// Adds a `[[spawn]] argument` entry for every free-function wrapper in
+/// `result` that has none; whether it added any.
+fn add_wrapper_callers(config: &mut Config, result: &ScanResult) -> bool {
+    let mut added = false;
+    for site in result.sites.iter().filter(|s| s.verdict == Verdict::Bare) {
+        let Some((path, argument)) = &site.context.wrapper_call else { continue };
+        if config.extra_spawns.iter().any(|spawn| spawn.path == *path) {
+            continue;
+        }
+        let task =
+            if site.family.task_is_closure() == Some(true) { TaskKind::Closure } else { TaskKind::Future };
+        config.extra_spawns.push(ExtraSpawn {
+            path: path.clone(),
+            template: None,
+            argument: Some(*argument),
+            task,
+        });
+        added = true;
+    }
+    added
 }
 
 fn load(path: &Path, config: &Config) -> Result<SemanticFindings, String> {

@@ -58,6 +58,7 @@ pub(super) fn bare_method_call() -> SpawnSite {
         in_macro: None,
         statement_start: None,
         wrapper: None,
+        wrapper_call: None,
     };
     site
 }

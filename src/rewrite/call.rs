@@ -14,7 +14,7 @@
 
 use ra_ap_syntax::{AstNode, Edition, SyntaxKind, TextRange, ast, ast::HasArgList};
 
-use crate::config::ExtraSpawn;
+use crate::config::{ExtraSpawn, TaskKind};
 use crate::edit::Edit;
 use crate::sites::model::{Capture, Family, SelfKind, SpawnSite};
 
@@ -163,10 +163,11 @@ pub fn rewrite_site(
                         .and_then(|mut args| args.nth(position - 1))
                         .ok_or_else(|| format!("`{path}` is called with fewer than {position} arguments"))?;
                     let range = shifted(argument.syntax().text_range());
-                    vec![
-                        Edit::insert(range.0, format!("{tracker}.track_future("), why.clone()),
-                        Edit::insert(range.1, ")", why.clone()),
-                    ]
+                    let open = match custom.map(|c| c.task) {
+                        Some(TaskKind::Closure) => format!("{helper}::track_thread({tracker_ref}, "),
+                        _ => format!("{tracker}.track_future("),
+                    };
+                    vec![Edit::insert(range.0, open, why.clone()), Edit::insert(range.1, ")", why.clone())]
                 }
                 None => {
                     return Err(format!(
@@ -319,6 +320,7 @@ mod tests {
                 in_macro: None,
                 statement_start: Some(start),
                 wrapper: None,
+                wrapper_call: None,
             },
             source_line: text.into(),
         }

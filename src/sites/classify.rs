@@ -36,6 +36,8 @@ pub struct Classifier<'a> {
     pub catalogue: &'a Catalogue,
     /// Structs by crate key and name.
     pub structs: HashMap<(String, String), &'a StructFields>,
+    /// Wrappers whose callers are converted (`[[spawn]] argument`): their bodies are exempt.
+    pub wrapped_by_callers: Vec<Vec<String>>,
     /// What the workspace's types derive or implement of `Clone` / `Copy`, by crate and name.
     pub type_traits: HashMap<(String, String), TypeTraits>,
     /// The global helper's path as configured (`crate::tasks`).
@@ -81,6 +83,7 @@ impl<'a> Classifier<'a> {
         files: impl Iterator<Item = &'a FileFacts>,
         helper: &str,
         include_tests: bool,
+        wrapped_by_callers: Vec<Vec<String>>,
     ) -> Classifier<'a> {
         let mut structs = HashMap::new();
         let mut type_traits: HashMap<(String, String), TypeTraits> = HashMap::new();
@@ -107,6 +110,7 @@ impl<'a> Classifier<'a> {
             table,
             catalogue,
             structs,
+            wrapped_by_callers,
             type_traits,
             helper,
             helper_configured,
@@ -167,7 +171,15 @@ impl<'a> Classifier<'a> {
                     (Marker::Reason(reason), _) => Verdict::Exempt { reason: reason.clone() },
                     (Marker::Empty, _) => Verdict::ExemptWithoutReason,
                     (Marker::None, Some(reason)) => Verdict::Skipped { reason },
-                    (Marker::None, None) => Verdict::Bare,
+                    (Marker::None, None) => match self.wrapper_call(candidate) {
+                        Some((path, _)) if self.wrapped_by_callers.contains(&path) => Verdict::Exempt {
+                            reason: format!(
+                                "spawn wrapper `{}`: its callers' tasks are tracked instead",
+                                path.join("::")
+                            ),
+                        },
+                        _ => Verdict::Bare,
+                    },
                 };
                 (family, verdict)
             }
@@ -359,7 +371,21 @@ impl<'a> Classifier<'a> {
             in_macro: candidate.in_macro.clone(),
             statement_start: candidate.context.statement_start,
             wrapper: self.wrapper(candidate),
+            wrapper_call: self.wrapper_call(candidate),
         }
+    }
+
+    /// A free-function wrapper's path and the position of the parameter it spawns.
+    fn wrapper_call(&self, candidate: &Candidate) -> Option<(Vec<String>, usize)> {
+        let function = self.wrapper(candidate)?;
+        if candidate.context.method.is_some() {
+            return None;
+        }
+        let argument = candidate.first_arg_name.as_ref()?;
+        let position = candidate.context.parameters.iter().position(|p| p == argument)? + 1;
+        let mut path = candidate.module.clone();
+        path.push(function);
+        Some((path, position))
     }
 
     /// The enclosing function, when the call spawns one of its parameters directly

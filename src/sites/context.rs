@@ -19,7 +19,7 @@ pub struct CallContext {
     pub anchor: (u32, u32),
     /// See `SiteContext::statement_start`.
     pub statement_start: Option<u32>,
-    /// The names the enclosing function's parameters bind.
+    /// The names the enclosing function's parameters bind, in order ("" for a pattern).
     pub parameters: Vec<String>,
 }
 
@@ -103,9 +103,12 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
                         .param_list()
                         .into_iter()
                         .flat_map(|list| list.params())
-                        .filter_map(|param| match param.pat()? {
-                            ast::Pat::IdentPat(ident) => ident.name().map(|n| n.text().to_string()),
-                            _ => None,
+                        // One entry per parameter, so that positions hold: "" for a pattern.
+                        .map(|param| match param.pat() {
+                            Some(ast::Pat::IdentPat(ident)) => {
+                                ident.name().map(|n| n.text().to_string()).unwrap_or_default()
+                            }
+                            _ => String::new(),
                         })
                         .collect();
                 }

@@ -35,6 +35,23 @@ pub enum Family {
 }
 
 impl Family {
+    /// Whether the task is a closure run on a thread (`spawn_blocking`, OS
+    /// threads), not a future; `None` when only the configuration can say.
+    pub fn task_is_closure(&self) -> Option<bool> {
+        match self {
+            Family::TokioSpawnBlocking
+            | Family::RuntimeSpawnBlocking
+            | Family::StdThreadSpawn
+            | Family::StdThreadBuilder => Some(true),
+            Family::TokioBuilder { method } => Some(method.starts_with("spawn_blocking")),
+            Family::AsyncStd { function } => Some(function == "spawn_blocking"),
+            Family::TokioSpawn | Family::TokioSpawnLocal | Family::RuntimeSpawn | Family::SmolSpawn => {
+                Some(false)
+            }
+            Family::Custom { .. } | Family::Unresolved => None,
+        }
+    }
+
     /// The canonical path users know the family by.
     pub fn path(&self) -> String {
         match self {
@@ -195,6 +212,11 @@ pub struct SiteContext {
     /// are where the tasks come from. Its body is what gets converted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapper: Option<String>,
+    /// For a wrapper that is a free function: its path from the crate
+    /// (`app::util::spawn_named`) and the 1-based position of the parameter it
+    /// spawns, what `[[spawn]] argument` names.
+    #[serde(skip)]
+    pub wrapper_call: Option<(Vec<String>, usize)>,
 }
 
 /// One call that starts a task or thread.
