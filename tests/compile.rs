@@ -152,6 +152,10 @@ fn library_and_binary() -> Rewritten {
     );
     fx.expect(!metrics.contains("use tokio::spawn as go;"), || "the renamed import `go` was kept".into());
     fx.expect(fx.text("crates/app-core/src/tasks.rs").starts_with(HEADER), || "no helper in app-core".into());
+    let rt = fx.text("crates/app-core/src/rt.rs");
+    fx.expect(rt.contains("local.spawn_local(crate::tasks::tracker().track_future(async {}));"), || {
+        format!("the LocalSet task is not tracked:\n{rt}")
+    });
     let server = fx.text("crates/app-server/src/main.rs");
     fx.expect(!server.contains("rt::spawn") && !server.contains("rt::blocking"), || {
         format!("re-exported spawns were left in the binary:\n{server}")

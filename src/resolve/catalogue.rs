@@ -16,6 +16,8 @@ pub enum ValueKind {
     ThreadBuilder,
     /// `tokio::task::Builder`.
     TaskBuilder,
+    /// `tokio::task::LocalSet`: `.spawn_local` starts a task on the set.
+    LocalSet,
     /// A tracker (`TaskTracker` or a configured type) or a `JoinSet`: its spawns are tracked.
     Tracker,
     /// A value whose `spawn` is not a task: `Command`, a thread `Scope`.
@@ -45,6 +47,7 @@ const VALUES: &[(&[&str], ValueKind)] = &[
     (&["tokio", "runtime", "Builder"], ValueKind::RuntimeBuilder),
     (&["std", "thread", "Builder"], ValueKind::ThreadBuilder),
     (&["tokio", "task", "Builder"], ValueKind::TaskBuilder),
+    (&["tokio", "task", "LocalSet"], ValueKind::LocalSet),
     (&["tokio_util", "task", "TaskTracker"], ValueKind::Tracker),
     (&["tokio_util", "task", "task_tracker", "TaskTracker"], ValueKind::Tracker),
     (&["tokio", "task", "JoinSet"], ValueKind::Tracker),
@@ -134,7 +137,7 @@ impl Catalogue {
             ValueKind::Runtime => name == "new",
             ValueKind::RuntimeBuilder => name.starts_with("new_"),
             ValueKind::ThreadBuilder | ValueKind::TaskBuilder => name == "new",
-            ValueKind::Tracker => matches!(name.as_str(), "new" | "default"),
+            ValueKind::Tracker | ValueKind::LocalSet => matches!(name.as_str(), "new" | "default"),
             ValueKind::NotASpawner => true,
         };
         constructs.then_some(kind)
@@ -170,6 +173,7 @@ pub fn method_family(kind: ValueKind, method: &str) -> Option<Family> {
         (ValueKind::Handle | ValueKind::Runtime, "spawn") => Some(Family::RuntimeSpawn),
         (ValueKind::Handle | ValueKind::Runtime, "spawn_blocking") => Some(Family::RuntimeSpawnBlocking),
         (ValueKind::ThreadBuilder, "spawn") => Some(Family::StdThreadBuilder),
+        (ValueKind::LocalSet, "spawn_local") => Some(Family::LocalSetSpawn),
         (
             ValueKind::TaskBuilder,
             "spawn" | "spawn_local" | "spawn_blocking" | "spawn_on" | "spawn_local_on" | "spawn_blocking_on",

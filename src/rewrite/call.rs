@@ -135,7 +135,7 @@ pub fn rewrite_site(
         // What `TaskTracker::spawn_on` does, written on the receiver itself: it compiles
         // for a `Handle`, a `&Handle`, a `Runtime` or an `Arc<Runtime>` alike, keeps the
         // receiver evaluated before the future, and the task stays on that runtime.
-        Family::RuntimeSpawn => wrap_first(format!("{tracker}.track_future(")),
+        Family::RuntimeSpawn | Family::LocalSetSpawn => wrap_first(format!("{tracker}.track_future(")),
         Family::RuntimeSpawnBlocking => wrap_first(format!("{helper}::track_thread({tracker_ref}, ")),
         Family::TokioBuilder { method } => {
             if method.starts_with("spawn_blocking") {

@@ -20,6 +20,8 @@ enum TypeKind {
     ThreadBuilder,
     /// `tokio::task::Builder`: `spawn*`.
     TaskBuilder,
+    /// `tokio::task::LocalSet`: `spawn_local`.
+    LocalSet,
     /// `TaskTracker`, `JoinSet`: already tracked.
     Tracker,
 }
@@ -29,6 +31,7 @@ const TYPES: &[(&[&str], TypeKind)] = &[
     (&["tokio", "runtime", "Runtime"], TypeKind::Runtime),
     (&["std", "thread", "Builder"], TypeKind::ThreadBuilder),
     (&["tokio", "task", "Builder"], TypeKind::TaskBuilder),
+    (&["tokio", "task", "LocalSet"], TypeKind::LocalSet),
     (&["tokio_util", "task", "TaskTracker"], TypeKind::Tracker),
     (&["tokio", "task", "JoinSet"], TypeKind::Tracker),
 ];
@@ -105,6 +108,7 @@ fn method(kind: TypeKind, name: &str) -> Option<Resolution> {
         (TypeKind::Runtime, "spawn") => Family::RuntimeSpawn,
         (TypeKind::Runtime, "spawn_blocking") => Family::RuntimeSpawnBlocking,
         (TypeKind::ThreadBuilder, "spawn") => Family::StdThreadBuilder,
+        (TypeKind::LocalSet, "spawn_local") => Family::LocalSetSpawn,
         (
             TypeKind::TaskBuilder,
             "spawn" | "spawn_local" | "spawn_blocking" | "spawn_on" | "spawn_local_on" | "spawn_blocking_on",

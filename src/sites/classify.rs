@@ -57,6 +57,7 @@ fn wraps_its_argument(family: &Family) -> bool {
         Family::StdThreadSpawn
             | Family::StdThreadBuilder
             | Family::RuntimeSpawn
+            | Family::LocalSetSpawn
             | Family::RuntimeSpawnBlocking
             | Family::TokioBuilder { .. }
             | Family::AsyncStd { .. }

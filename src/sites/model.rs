@@ -20,6 +20,8 @@ pub enum Family {
     RuntimeSpawn,
     /// A runtime handle's `.spawn_blocking(..)`.
     RuntimeSpawnBlocking,
+    /// `tokio::task::LocalSet::spawn_local`: the task runs on that set.
+    LocalSetSpawn,
     /// `std::thread::spawn`.
     StdThreadSpawn,
     /// `std::thread::Builder::new()...spawn(..)`.
@@ -45,9 +47,11 @@ impl Family {
             | Family::StdThreadBuilder => Some(true),
             Family::TokioBuilder { method } => Some(method.starts_with("spawn_blocking")),
             Family::AsyncStd { function } => Some(function == "spawn_blocking"),
-            Family::TokioSpawn | Family::TokioSpawnLocal | Family::RuntimeSpawn | Family::SmolSpawn => {
-                Some(false)
-            }
+            Family::TokioSpawn
+            | Family::TokioSpawnLocal
+            | Family::RuntimeSpawn
+            | Family::LocalSetSpawn
+            | Family::SmolSpawn => Some(false),
             Family::Custom { .. } | Family::Unresolved => None,
         }
     }
@@ -60,6 +64,7 @@ impl Family {
             Family::TokioSpawnLocal => "tokio::task::spawn_local".into(),
             Family::TokioBuilder { method } => format!("tokio::task::Builder::{method}"),
             Family::RuntimeSpawn => "tokio::runtime::Handle::spawn".into(),
+            Family::LocalSetSpawn => "tokio::task::LocalSet::spawn_local".into(),
             Family::RuntimeSpawnBlocking => "tokio::runtime::Handle::spawn_blocking".into(),
             Family::StdThreadSpawn => "std::thread::spawn".into(),
             Family::StdThreadBuilder => "std::thread::Builder::spawn".into(),
