@@ -10,7 +10,7 @@ use ra_ap_ide_db::{FxHashMap, RootDatabase, prime_caches};
 use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
 use ra_ap_project_model::{CargoConfig, CargoFeatures, RustLibSource};
 
-use super::prune;
+use super::{prune, targets};
 
 /// The stub standard library, written out when the toolchain has no `rust-src`.
 const STUB_STD: &[(&str, &str)] = &[
@@ -89,9 +89,8 @@ pub(super) fn load(
     let (db, vfs, _proc_macros) = load_workspace_at(&manifest_dir, &cargo_config, &load_config, &report)
         .map_err(|e| one_line(&format!("{e:#}")))?;
     let mut db = db;
-    let extra_roots: Vec<String> =
-        options.extra_spawns.iter().filter_map(|path| path.first().cloned()).collect();
-    let analysed_crates = prune::empty_unneeded_crates(&mut db, &extra_roots);
+    let analysed_crates =
+        prune::empty_unneeded_crates(&mut db, &targets::runtime_crates(&options.extra_spawns));
     progress(&format!("indexing {analysed_crates} crates"));
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),

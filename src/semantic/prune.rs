@@ -18,13 +18,11 @@
 //! dependency's macro. On a 116-package graph (axum, hyper, reqwest, tower)
 //! this leaves 13 crates and halves the tier's time.
 
+use std::collections::HashMap;
+
 use ra_ap_hir::ChangeWithProcMacros;
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_ide_db::base_db::{Crate, all_crates};
-
-/// The crates whose items can be spawn functions or spawning types: the
-/// catalogue's roots (plus the roots of configured `[[spawn]]` paths).
-pub(super) const RUNTIME_CRATES: &[&str] = &["tokio", "tokio_util", "async_std", "smol"];
 
 /// One crate of the graph, as much as the choice needs.
 #[derive(Debug, Clone, Default)]
@@ -74,10 +72,12 @@ fn reaches_runtime(
 }
 
 /// Empties the root file of every crate the tier does not need; returns how
-/// many crates are left to analyse.
-pub(super) fn empty_unneeded_crates(db: &mut RootDatabase, extra_roots: &[String]) -> usize {
+/// many crates are left to analyse. `runtimes`: the crates whose items can be
+/// spawn functions or spawning types (the catalogue's and the configuration's).
+pub(super) fn empty_unneeded_crates(db: &mut RootDatabase, runtimes: &[String]) -> usize {
     let crates = all_crates(db);
-    let index_of = |krate: Crate| crates.iter().position(|&k| k == krate);
+    let indexes: HashMap<Crate, usize> = crates.iter().enumerate().map(|(i, &k)| (k, i)).collect();
+    let index_of = |krate: Crate| indexes.get(&krate).copied();
     let graph: Vec<Node> = crates
         .iter()
         .map(|&krate| {
@@ -90,9 +90,7 @@ pub(super) fn empty_unneeded_crates(db: &mut RootDatabase, extra_roots: &[String
             }
         })
         .collect();
-    let mut runtimes: Vec<String> = RUNTIME_CRATES.iter().map(|s| s.to_string()).collect();
-    runtimes.extend(extra_roots.iter().map(|root| root.replace('-', "_")));
-    let keep = crates_to_analyse(&graph, &runtimes);
+    let keep = crates_to_analyse(&graph, runtimes);
     let mut change = ChangeWithProcMacros::default();
     for (index, &krate) in crates.iter().enumerate() {
         if !keep[index] {

@@ -36,6 +36,17 @@ const TYPES: &[(&[&str], TypeKind)] = &[
     (&["tokio", "task", "JoinSet"], TypeKind::Tracker),
 ];
 
+/// The crates that define the catalogue's functions and types, and those the
+/// configured spawn paths start with (`std` aside: it is always analysed).
+pub(super) fn runtime_crates(extra: &[Vec<String>]) -> Vec<String> {
+    let roots = FUNCTIONS.iter().map(|(path, _)| path[0]).chain(TYPES.iter().map(|(path, _)| path[0]));
+    let mut crates: Vec<String> = roots.filter(|root| *root != "std").map(str::to_string).collect();
+    crates.extend(extra.iter().filter_map(|path| path.first()).map(|root| root.replace('-', "_")));
+    crates.sort();
+    crates.dedup();
+    crates
+}
+
 /// The catalogue's functions and types in one loaded graph.
 #[derive(Debug, Default)]
 pub(super) struct Targets {
@@ -151,4 +162,15 @@ pub(super) fn path_of(db: &RootDatabase, f: Function) -> String {
         .canonical_path(db, ra_ap_ide_db::span::Edition::CURRENT)
         .unwrap_or_else(|| f.name(db).as_str().to_string());
     format!("{krate}::{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_crates_are_the_catalogues_roots_and_the_configured_ones() {
+        let extra = vec![vec!["my-rt".to_string(), "launch".to_string()]];
+        assert_eq!(runtime_crates(&extra), ["async_std", "my_rt", "smol", "tokio", "tokio_util"]);
+    }
 }
