@@ -177,3 +177,24 @@ fn semantic_output_snapshots() {
         insta::assert_snapshot!("semantic__diff", common::elide_new_helpers(&diff.stdout));
     });
 }
+
+/// With `wrappers = "callers"`, both tiers take the wrappers' callers for
+/// sites: the semantic tier is told about them before it loads, so the tiers
+/// agree and the bodies are exempt.
+#[test]
+fn both_tiers_convert_wrapper_callers() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("wrapper_callers");
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile/wrapper_callers"), &root);
+    let fetched = Command::new(env!("CARGO")).arg("fetch").current_dir(&root).output().unwrap();
+    assert!(fetched.status.success(), "cargo fetch failed: {}", String::from_utf8_lossy(&fetched.stderr));
+    let list = Run::of(corral_semantic(&root).args(["list", "--tiers", "--color", "never", "."]));
+    assert_eq!(list.code, 0, "{list:?}");
+    assert!(list.stdout.contains("3 to convert, 2 exempt"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("tiers: 0 site(s) where the syntax and semantic tiers disagree"),
+        "{}",
+        list.stdout
+    );
+    assert!(!list.stderr.contains("unavailable"), "the semantic tier must load: {}", list.stderr);
+}

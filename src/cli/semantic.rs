@@ -13,16 +13,20 @@ use crate::sites::model::Verdict;
 /// Scans with both tiers, or the syntax tier alone when asked or when the
 /// workspace cannot be loaded (said in one line on stderr).
 ///
-/// With `wrappers = "callers"`, the wrappers the scan finds join `config` as
-/// `[[spawn]] argument` entries and the workspace is scanned again, so that
-/// their callers are sites and their bodies exempt; the rewrite then reads
-/// the same entries from `config`.
+/// With `wrappers = "callers"`, the wrappers a first syntax scan finds join
+/// `config` as `[[spawn]] argument` entries before anything else runs, so that
+/// both tiers take their callers for sites and their bodies for exempt; the
+/// rewrite then reads the same entries from `config`.
 pub(super) fn scan_tiers(
     path: &Path,
     workspace: &Workspace,
     config: &mut Config,
     syntax_only: bool,
 ) -> (ScanResult, Option<SemanticFindings>) {
+    if config.wrappers == WrapperMode::Callers {
+        let first = scan(workspace, config);
+        add_wrapper_callers(config, &first);
+    }
     let findings = if syntax_only {
         None
     } else if path.is_dir() && !path.join("Cargo.toml").is_file() {
@@ -37,6 +41,7 @@ pub(super) fn scan_tiers(
     };
     let forced = findings.as_ref().map(|f| merge::forced(workspace, f)).unwrap_or_default();
     let mut result = scan_with(workspace, config, &forced);
+    // A wrapper only the semantic tier made a site (a renamed spawn in its body).
     if config.wrappers == WrapperMode::Callers && add_wrapper_callers(config, &result) {
         result = scan_with(workspace, config, &forced);
     }
