@@ -171,11 +171,15 @@ pub fn ensure_dependencies(
     workspace_deps: &[WorkspaceDependency],
 ) -> Result<ManifestEdit, String> {
     let mut document: DocumentMut = manifest.parse().map_err(|e| format!("cannot parse: {e}"))?;
-    let dependencies = document
-        .entry("dependencies")
-        .or_insert_with(|| Item::Table(toml_edit::Table::new()))
-        .as_table_like_mut()
-        .ok_or("`dependencies` is not a table")?;
+    let dependencies = document.entry("dependencies").or_insert_with(|| Item::Table(toml_edit::Table::new()));
+    // A manifest written with one `[dependencies.NAME]` table per dependency
+    // (cargo's own normalised form) gets its new entries in the same form,
+    // right after the last of them, not a `[dependencies]` header of its own.
+    let dotted_after = dependencies
+        .as_table()
+        .filter(|t| t.is_implicit() && !t.is_empty())
+        .map(|t| t.iter().filter_map(|(_, item)| item.as_table().and_then(toml_edit::Table::position)).max());
+    let dependencies = dependencies.as_table_like_mut().ok_or("`dependencies` is not a table")?;
     let mut changed = false;
     for (name, version, feature) in [("tokio-util", TOKIO_UTIL_VERSION, "rt"), ("tokio", "1", "rt")] {
         match dependencies.get_mut(name) {
@@ -187,7 +191,17 @@ pub fn ensure_dependencies(
                     table.insert("version", Value::from(version));
                 }
                 table.insert("features", Value::Array(Array::from_iter([feature])));
-                dependencies.insert(name, Item::Value(Value::InlineTable(table)));
+                let item = match dotted_after {
+                    Some(position) => {
+                        let mut dotted = table.into_table();
+                        if let Some(position) = position {
+                            dotted.set_position(position);
+                        }
+                        Item::Table(dotted)
+                    }
+                    None => Item::Value(Value::InlineTable(table)),
+                };
+                dependencies.insert(name, item);
                 changed = true;
             }
             Some(item) => {
@@ -373,6 +387,16 @@ mod tests {
             let manifest = format!("[dependencies]\n{tokio}{kept}\n");
             assert_eq!(ensure_dependencies(&manifest, &[]).unwrap(), ManifestEdit::Unchanged, "{kept}");
         }
+    }
+
+    #[test]
+    fn a_manifest_of_dotted_dependency_tables_gets_one_more() {
+        let manifest = "[package]\nname = \"a\"\n\n[dependencies.serde]\nversion = \"1\"\n\n[dependencies.tokio]\nversion = \"1\"\nfeatures = [\"sync\"]\n\n[dev-dependencies.bytes]\nversion = \"1\"\n";
+        let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &[]).unwrap() else { panic!() };
+        assert_eq!(
+            text,
+            "[package]\nname = \"a\"\n\n[dependencies.serde]\nversion = \"1\"\n\n[dependencies.tokio]\nversion = \"1\"\nfeatures = [\"sync\", \"rt\"]\n\n[dependencies.tokio-util]\nversion = \"0.7.10\"\nfeatures = [\"rt\"]\n\n[dev-dependencies.bytes]\nversion = \"1\"\n"
+        );
     }
 
     #[test]
