@@ -149,6 +149,8 @@ fn the_rewrite_of_semantic_only_sites_compiles() {
     assert!(syntax.stderr.contains("8 converted"), "the syntax tier alone converts fewer: {}", syntax.stderr);
     let check = common::cargo::cargo(&root, &["check", "--all-targets"]);
     assert!(check.success, "the rewritten workspace must compile:\n{}", check.stderr);
+    // The glob whose only used name was a spawn (`use util::prelude::*`) went with it.
+    assert!(!check.stderr.contains("warning"), "the rewrite left warnings:\n{}", check.stderr);
     let again = Run::of(corral_semantic(&root).args(["diff", ".", "--exit-code"]));
     assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{again:?}");
 }

@@ -150,6 +150,16 @@ pub(super) struct Scanned {
     pub semantic: Option<crate::semantic::SemanticFindings>,
 }
 
+impl Scanned {
+    /// The glob imports the semantic tier resolved (none without it).
+    pub fn glob_exports(&self) -> crate::rewrite::imports::GlobExports {
+        self.semantic
+            .as_ref()
+            .map(|findings| crate::semantic::merge::glob_exports(&self.workspace, findings))
+            .unwrap_or_default()
+    }
+}
+
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
     let mut config = load_config(args)?;
     let filter = FileFilter::new(&config.include, &config.exclude)?;
@@ -193,7 +203,14 @@ fn plan_migration(args: &WorkspaceArgs, mode: PlanMode) -> Result<(Scanned, Plan
     let mut scanned = scan_workspace(args)?;
     let wanted = rewrite::wanted_files(&scanned.workspace, &scanned.result.sites, &scanned.config);
     let (sources, mut problems) = discover::read_existing(&wanted);
-    let plan = rewrite::plan(&scanned.workspace, &scanned.result.sites, &scanned.config, &sources, mode);
+    let plan = rewrite::plan(
+        &scanned.workspace,
+        &scanned.result.sites,
+        &scanned.config,
+        &sources,
+        mode,
+        &scanned.glob_exports(),
+    );
     problems.extend(scanned.result.problems.iter().cloned());
     scanned.sources = sources;
     Ok((scanned, plan, problems))

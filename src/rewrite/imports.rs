@@ -13,8 +13,31 @@ use ra_ap_syntax::{
 use crate::edit::Edit;
 use crate::resolve::path::WrittenPath;
 
+/// A private glob import (`use util::prelude::*;`) and what it can bring in,
+/// as the semantic tier resolved it; the range is the whole `use` item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobExport {
+    pub start: u32,
+    pub end: u32,
+    pub names: Vec<String>,
+    /// A trait can be used through method syntax alone: such a glob is never removed.
+    pub has_traits: bool,
+}
+
+/// Glob imports by the display path of the file that holds them.
+pub type GlobExports = HashMap<String, Vec<GlobExport>>;
+
 /// Edits (against `original`) that remove the imports `rewritten` no longer uses.
-pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition) -> Vec<Edit> {
+///
+/// A glob import goes too when `globs` says what it brings in, none of it is
+/// a trait, and the rewrite removed the last use of everything it brought
+/// that the module does not also bind itself.
+pub fn remove_unused_imports(
+    original: &str,
+    rewritten: &str,
+    edition: Edition,
+    globs: &[GlobExport],
+) -> Vec<Edit> {
     let before = SourceFile::parse(original, edition).tree();
     let after = SourceFile::parse(rewritten, edition).tree();
     let uses_before = identifier_uses(before.syntax());
@@ -28,6 +51,15 @@ pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition) 
         if item.visibility().is_some() {
             continue;
         }
+        let range = item.syntax().text_range();
+        if let Some(glob) =
+            globs.iter().find(|g| g.start == u32::from(range.start()) && g.end == u32::from(range.end()))
+        {
+            if glob_made_unused(&item, glob, &unused, &uses_after) {
+                removed_items.push(remove_item(original, item.syntax()));
+            }
+            continue;
+        }
         let Some(top) = item.use_tree() else { continue };
         match plan_tree(&top, &WrittenPath { global: false, segments: Vec::new() }, &unused) {
             TreePlan::Untouched => {}
@@ -37,6 +69,53 @@ pub fn remove_unused_imports(original: &str, rewritten: &str, edition: Edition) 
     }
     edits.extend(without_orphaned_blank_lines(original, removed_items));
     edits
+}
+
+/// Whether the rewrite removed the last use of everything a glob brings in.
+/// Names the glob's own module binds otherwise (an item, another `use`) are
+/// not the glob's to supply.
+fn glob_made_unused(
+    item: &ast::Use,
+    glob: &GlobExport,
+    unused: &dyn Fn(&str) -> bool,
+    uses_after: &HashMap<String, usize>,
+) -> bool {
+    if glob.has_traits {
+        return false;
+    }
+    let bound_here = names_bound_beside(item);
+    let supplied: Vec<&String> =
+        glob.names.iter().filter(|name| !bound_here.contains(name.as_str())).collect();
+    supplied.iter().any(|name| unused(name))
+        && supplied.iter().all(|name| !uses_after.contains_key(name.as_str()))
+}
+
+/// The names the items beside a `use` bind in their module, glob imports aside.
+fn names_bound_beside(item: &ast::Use) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    let Some(parent) = item.syntax().parent() else { return names };
+    for sibling in parent.children() {
+        if let Some(other) = ast::Use::cast(sibling.clone()) {
+            let Some(tree) = other.use_tree() else { continue };
+            for leaf in tree.syntax().descendants().filter_map(ast::UseTree::cast) {
+                if leaf.use_tree_list().is_some() || leaf.star_token().is_some() {
+                    continue;
+                }
+                let name = match leaf.rename() {
+                    Some(rename) => rename.name().map(|n| n.text().to_string()),
+                    None => leaf
+                        .path()
+                        .and_then(|p| p.segment())
+                        .and_then(|s| s.name_ref())
+                        .map(|n| n.text().to_string()),
+                };
+                names.extend(name);
+            }
+        } else if let Some(named) = ast::AnyHasName::cast(sibling) {
+            names.extend(named.name().map(|n| n.text().to_string()));
+        }
+    }
+    names
 }
 
 /// What becomes of a use tree.
@@ -170,7 +249,8 @@ fn identifier_uses(root: &SyntaxNode) -> HashMap<String, usize> {
         }
         let Some(parent) = token.parent() else { continue };
         let counts = match parent.kind() {
-            SyntaxKind::TOKEN_TREE => true,
+            // In a macro's tokens, a name right after `::` is a path's tail, not a use of the import.
+            SyntaxKind::TOKEN_TREE => !follows_path_separator(&token),
             SyntaxKind::NAME_REF => parent
                 .parent()
                 .and_then(ast::PathSegment::cast)
@@ -182,6 +262,22 @@ fn identifier_uses(root: &SyntaxNode) -> HashMap<String, usize> {
         }
     }
     uses
+}
+
+/// Whether a token in a token tree comes right after `::` (as one token or two colons).
+fn follows_path_separator(token: &ra_ap_syntax::SyntaxToken) -> bool {
+    let before = |t: &ra_ap_syntax::SyntaxToken| {
+        let mut previous = t.prev_token();
+        while let Some(p) = previous.as_ref().filter(|p| p.kind() == SyntaxKind::WHITESPACE) {
+            previous = p.prev_token();
+        }
+        previous
+    };
+    match before(token) {
+        Some(p) if p.kind() == SyntaxKind::COLON2 => true,
+        Some(p) if p.kind() == SyntaxKind::COLON => before(&p).is_some_and(|q| q.kind() == SyntaxKind::COLON),
+        _ => false,
+    }
 }
 
 /// Removes a whole `use` item with its line (indentation and line ending).
@@ -246,7 +342,7 @@ mod tests {
     use crate::edit;
 
     fn cleaned(original: &str, rewritten: &str) -> String {
-        let edits = remove_unused_imports(original, rewritten, Edition::Edition2021);
+        let edits = remove_unused_imports(original, rewritten, Edition::Edition2021, &[]);
         edit::apply(original, &edit::normalize(edits).unwrap())
     }
 
@@ -331,5 +427,44 @@ mod tests {
         let rewritten =
             "use std::sync::Arc;\nuse tokio::spawn;\n\nfn f(a: Arc<u8>) { crate::tasks::spawn(x); }\n";
         assert_eq!(cleaned(kept, rewritten), "use std::sync::Arc;\n\nfn f(a: Arc<u8>) { spawn(x); }\n");
+    }
+
+    /// `cleaned`, with the glob `use util::prelude::*;` on the original's line 2 said to bring `names`.
+    fn cleaned_with_glob(original: &str, rewritten: &str, names: &[&str], has_traits: bool) -> String {
+        let start = original.find("use util::prelude::*;").unwrap() as u32;
+        let glob = GlobExport {
+            start,
+            end: start + "use util::prelude::*;".len() as u32,
+            names: names.iter().map(|n| n.to_string()).collect(),
+            has_traits,
+        };
+        let edits = remove_unused_imports(original, rewritten, Edition::Edition2021, &[glob]);
+        edit::apply(original, &edit::normalize(edits).unwrap())
+    }
+
+    #[test]
+    fn a_glob_goes_when_nothing_it_brings_is_used_any_more() {
+        let original =
+            "use tokio::runtime::Handle;\nuse util::prelude::*;\n\nfn f(h: Handle) { spawn(x); }\n";
+        let rewritten = "use tokio::runtime::Handle;\nuse util::prelude::*;\n\nfn f(h: Handle) { crate::tasks::spawn(x); }\n";
+        // `Handle` comes from the explicit import beside it, not from the glob.
+        let names = ["spawn", "Handle", "JoinSet"];
+        assert_eq!(
+            cleaned_with_glob(original, rewritten, &names, false),
+            "use tokio::runtime::Handle;\n\nfn f(h: Handle) { spawn(x); }\n"
+        );
+        // A trait can be used by its methods alone: the glob stays.
+        assert_eq!(cleaned_with_glob(original, rewritten, &names, true), original);
+        // Something else it brings is still used: the glob stays.
+        let still = "use tokio::runtime::Handle;\nuse util::prelude::*;\n\nfn f(h: Handle) { crate::tasks::spawn(x); JoinSet::new(); }\n";
+        let before = "use tokio::runtime::Handle;\nuse util::prelude::*;\n\nfn f(h: Handle) { spawn(x); JoinSet::new(); }\n";
+        assert_eq!(cleaned_with_glob(before, still, &names, false), before);
+        // A name used in a macro's tokens counts, unless it follows `::`.
+        let with_macro = "use tokio::runtime::Handle;\nuse util::prelude::*;\n\nfn f(h: Handle) { spawn(x); m!(spawn); }\n";
+        let rewritten = with_macro.replace("{ spawn(x)", "{ crate::tasks::spawn(x)");
+        assert_eq!(cleaned_with_glob(with_macro, &rewritten, &names, false), with_macro);
+        let qualified = "use tokio::runtime::Handle;\nuse util::prelude::*;\n\nfn f(h: Handle) { spawn(x); m!(tokio::spawn); }\n";
+        let rewritten = qualified.replace("{ spawn(x)", "{ crate::tasks::spawn(x)");
+        assert!(!cleaned_with_glob(qualified, &rewritten, &names, false).contains("prelude"));
     }
 }

@@ -117,6 +117,7 @@ pub fn plan(
     config: &Config,
     sources: &Sources,
     mode: PlanMode,
+    globs: &imports::GlobExports,
 ) -> Plan {
     let files = files_by_display(workspace);
     let exists = |path: &Path| sources.get(path).cloned();
@@ -214,7 +215,7 @@ pub fn plan(
 
     let mut changes = install_helpers(workspace, homes.values(), sources, &mut pending);
     for (path, file) in pending {
-        let result = finish_file(&file);
+        let result = finish_file(&file, globs.get(&file.display).map_or(&[][..], Vec::as_slice));
         match result {
             Ok(new_text) => {
                 outcomes.extend(file.converted.iter().map(|(site, own)| SiteOutcome {
@@ -243,13 +244,13 @@ pub fn plan(
 
 /// Applies a file's edits, removes the imports they made unused, and checks
 /// that the result parses no worse than the original.
-fn finish_file(file: &Pending) -> Result<String, String> {
+fn finish_file(file: &Pending, globs: &[imports::GlobExport]) -> Result<String, String> {
     let internal = |e: edit::Overlap| format!("internal error, please report: {e}");
     let edits = edit::normalize(file.edits.clone()).map_err(internal)?;
     let rewritten = edit::apply(file.original, &edits);
     let mut all = edits;
     if !file.converted.is_empty() {
-        all.extend(imports::remove_unused_imports(file.original, &rewritten, file.edition));
+        all.extend(imports::remove_unused_imports(file.original, &rewritten, file.edition, globs));
     }
     let all = edit::normalize(all).map_err(internal)?;
     let new_text = edit::apply(file.original, &all);

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Resolution, SemanticCall, SemanticFindings};
 use crate::discover::Workspace;
+use crate::rewrite::imports::{GlobExport, GlobExports};
 use crate::scan::{Forced, ScanResult};
 use crate::sites::model::{Family, SiteContext, SpawnSite, Verdict};
 
@@ -183,6 +184,22 @@ fn position(text: &str, offset: u32) -> (u32, u32, String) {
     let column = text[line_start..offset].chars().count() as u32 + 1;
     let line_text = text[line_start..].lines().next().unwrap_or_default().to_string();
     (line, column, line_text)
+}
+
+/// The glob imports the semantic tier saw, by the workspace file that holds them.
+pub fn glob_exports(workspace: &Workspace, findings: &SemanticFindings) -> GlobExports {
+    let index = FileIndex::new(workspace);
+    let mut out = GlobExports::new();
+    for glob in &findings.globs {
+        let Some(file) = index.get(&glob.file) else { continue };
+        out.entry(workspace.files[file].display.clone()).or_default().push(GlobExport {
+            start: glob.start,
+            end: glob.end,
+            names: glob.names.clone(),
+            has_traits: glob.has_traits,
+        });
+    }
+    out
 }
 
 /// The workspace's files by canonical path.

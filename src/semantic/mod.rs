@@ -71,11 +71,27 @@ impl SemanticCall {
     }
 }
 
+/// A private glob import (`use util::prelude::*;`) and every name it can bring in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobImport {
+    /// Absolute path of the file, and the byte range of the whole `use` item.
+    pub file: PathBuf,
+    pub start: u32,
+    pub end: u32,
+    /// The names the glob's module exports to the importing module.
+    pub names: Vec<String>,
+    /// Whether one of them is a trait (usable through method syntax alone, so
+    /// never provably unused by counting names).
+    pub has_traits: bool,
+}
+
 /// Everything the semantic tier found.
 #[derive(Debug, Clone, Default)]
 pub struct SemanticFindings {
     /// The calls, sorted by file and offset, one per range.
     pub calls: Vec<SemanticCall>,
+    /// The private glob imports of the workspace's files, with what they bring in.
+    pub globs: Vec<GlobImport>,
     /// The workspace's own files that were analysed (absolute paths).
     pub files: Vec<PathBuf>,
     /// How many crates the loaded graph holds, and how many are the workspace's.

@@ -5,12 +5,12 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ra_ap_hir::{Crate, InFile, ModuleDef, PathResolution, Semantics};
+use ra_ap_hir::{Crate, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
 use ra_ap_ide_db::{EditionedFileId, FxHashSet, RootDatabase};
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasVisibility};
 
 use super::targets::Targets;
-use super::{Options, Resolution, SemanticCall, SemanticFindings};
+use super::{GlobImport, Options, Resolution, SemanticCall, SemanticFindings};
 
 /// How deep macro expansions are followed (a macro whose expansion calls a macro ...).
 const MAX_EXPANSION_DEPTH: u32 = 16;
@@ -52,15 +52,20 @@ pub(super) fn resolve_workspace(
     };
     install_quiet_hook();
     QUIET.with(|q| q.set(true));
+    let mut globs = Vec::new();
     for file in &files {
         let tree = walker.sema.parse(*file);
         walker.walk(tree.syntax(), false, 0);
+        if let Some(path) = walker.path_of(*file) {
+            globs.extend(walker.glob_imports(tree.syntax(), &path));
+        }
     }
     QUIET.with(|q| q.set(false));
     let mut paths: Vec<PathBuf> = files.iter().filter_map(|f| walker.path_of(*f)).collect();
     paths.sort();
     SemanticFindings {
         calls: walker.calls.into_values().collect(),
+        globs,
         files: paths,
         crates: crates.len(),
         local_crates: local.len(),
@@ -109,6 +114,40 @@ impl Walker<'_, '_> {
                 _ => {}
             }
         }
+    }
+
+    /// The file's private `use path::*;` items whose path is a module, with
+    /// the names that module exports to the importing one.
+    fn glob_imports(&self, root: &SyntaxNode, file: &std::path::Path) -> Vec<GlobImport> {
+        let mut out = Vec::new();
+        for item in root.descendants().filter_map(ast::Use::cast) {
+            if item.visibility().is_some() {
+                continue;
+            }
+            let Some(tree) = item.use_tree() else { continue };
+            let Some(path) =
+                tree.path().filter(|_| tree.star_token().is_some() && tree.use_tree_list().is_none())
+            else {
+                continue;
+            };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let Some(PathResolution::Def(ModuleDef::Module(module))) = self.sema.resolve_path(&path)
+                else {
+                    return None;
+                };
+                let from = self.sema.scope(item.syntax())?.module();
+                let scope = module.scope(self.db, Some(from));
+                let has_traits =
+                    scope.iter().any(|(_, def)| matches!(def, ScopeDef::ModuleDef(ModuleDef::Trait(_))));
+                let names = scope.iter().map(|(name, _)| name.as_str().to_string()).collect();
+                Some((names, has_traits))
+            }));
+            if let Ok(Some((names, has_traits))) = outcome {
+                let (start, end) = bounds(item.syntax().text_range());
+                out.push(GlobImport { file: file.to_path_buf(), start, end, names, has_traits });
+            }
+        }
+        out
     }
 
     fn record(&mut self, call: SemanticCall) {
