@@ -181,6 +181,7 @@ fn read_and_collect(
                 module: &modules[index],
                 needles,
                 marker: &config.marker,
+                tracker_types: &config.tracker_types,
             };
             let mut found = collect_file(input);
             // corral's own helper is where tracked spawns start: its names count, its calls are no sites.

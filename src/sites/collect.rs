@@ -28,6 +28,8 @@ pub struct FileInput<'a> {
     pub needles: &'a [String],
     /// The exempt marker word.
     pub marker: &'a str,
+    /// Type names that make a field a tracker: the types whose `Clone` / `Copy` matter.
+    pub tracker_types: &'a [String],
 }
 
 /// What the per-file pass found.
@@ -195,7 +197,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
     }
     facts.modules = tree_scopes[0].modules.iter().map(|m| (m.path.clone(), m.names.clone())).collect();
     facts.structs = struct_fields(&structs, &tree_scopes[0]);
-    facts.type_traits = type_traits(&types, &tree_scopes[0]);
+    facts.type_traits = type_traits(&types, &tree_scopes[0], input.tracker_types);
 
     let comments = Comments::new(file.syntax(), input.text, input.marker);
     for (index, tree) in trees.trees.iter().enumerate() {
@@ -420,25 +422,28 @@ fn holding(ty: &ast::Type) -> Holding {
 
 /// Which of the file's types are `Clone` / `Copy`: derived on the definition,
 /// or implemented by hand (`impl Clone for Tasks`).
-fn type_traits(items: &[SyntaxNode], scopes: &TreeScopes) -> Vec<TypeTraits> {
+/// Only the types named in `tracker_types` are looked at: no other type is hoisted.
+fn type_traits(items: &[SyntaxNode], scopes: &TreeScopes, tracker_types: &[String]) -> Vec<TypeTraits> {
+    let is_tracker = |name: &str| tracker_types.iter().any(|t| t == name);
     let mut out: Vec<TypeTraits> = Vec::new();
     for node in items {
-        let module = scopes.module_at(node.text_range().start().into()).path.clone();
+        let module = || scopes.module_at(node.text_range().start().into()).path.clone();
         let entry = if let Some(imp) = ast::Impl::cast(node.clone()) {
-            let Some(self_ty) = imp.self_ty().as_ref().and_then(type_path) else { continue };
             let Some(trait_) = imp.trait_().as_ref().and_then(type_path) else { continue };
-            if imp.excl_token().is_some() {
+            if !matches!(trait_.last(), "Clone" | "Copy") || imp.excl_token().is_some() {
+                continue;
+            }
+            let Some(self_ty) = imp.self_ty().as_ref().and_then(type_path) else { continue };
+            if !is_tracker(self_ty.last()) {
                 continue;
             }
             let name = self_ty.last().to_string();
-            match trait_.last() {
-                "Clone" => TypeTraits { module, name, clone: true, ..TypeTraits::default() },
-                "Copy" => TypeTraits { module, name, copy: true, ..TypeTraits::default() },
-                _ => continue,
-            }
+            let copy = trait_.last() == "Copy";
+            TypeTraits { module: module(), name, clone: !copy, copy, defined: false }
         } else {
             let Some(adt) = ast::Adt::cast(node.clone()) else { continue };
-            let Some(name) = adt.name() else { continue };
+            let Some(name) = adt.name().filter(|n| is_tracker(n.text())) else { continue };
+            let module = module();
             let derived = derived_traits(&adt);
             TypeTraits {
                 module,
@@ -628,7 +633,10 @@ mod tests {
             }
         }
         let found: Vec<(String, bool, bool, bool)> =
-            type_traits(&items, &scopes).into_iter().map(|t| (t.name, t.clone, t.copy, t.defined)).collect();
+            type_traits(&items, &scopes, &["A", "B", "C", "D", "E"].map(String::from))
+                .into_iter()
+                .map(|t| (t.name, t.clone, t.copy, t.defined))
+                .collect();
         let expected = [("A", true, true, true), ("B", true, false, true), ("C", true, false, true)];
         let mut expected: Vec<(String, bool, bool, bool)> =
             expected.iter().map(|(n, a, b, c)| (n.to_string(), *a, *b, *c)).collect();
