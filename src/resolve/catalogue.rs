@@ -40,8 +40,8 @@ pub(crate) const FUNCTIONS: &[(&[&str], MakeFamily)] = &[
     (&["smol", "spawn"], || Family::SmolSpawn),
 ];
 
-/// Constructors and types, by absolute path.
-const VALUES: &[(&[&str], ValueKind)] = &[
+/// Constructors and types, by absolute path (the semantic tier's types too).
+pub(crate) const VALUES: &[(&[&str], ValueKind)] = &[
     (&["tokio", "runtime", "Handle"], ValueKind::Handle),
     (&["tokio", "runtime", "Runtime"], ValueKind::Runtime),
     (&["tokio", "runtime", "Builder"], ValueKind::RuntimeBuilder),

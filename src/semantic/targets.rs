@@ -8,38 +8,13 @@ use ra_ap_hir::{AsAssocItem, AssocItemContainer, Crate, Function, Module, Module
 use ra_ap_ide_db::RootDatabase;
 
 use super::Resolution;
-use crate::resolve::catalogue::FUNCTIONS;
+use crate::resolve::catalogue::{FUNCTIONS, VALUES, ValueKind, method_family};
 use crate::sites::model::Family;
-
-/// What the spawn methods of a type are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TypeKind {
-    /// `Handle` / `Runtime`: `spawn`, `spawn_blocking`.
-    Runtime,
-    /// `std::thread::Builder`: `spawn`.
-    ThreadBuilder,
-    /// `tokio::task::Builder`: `spawn*`.
-    TaskBuilder,
-    /// `tokio::task::LocalSet`: `spawn_local`.
-    LocalSet,
-    /// `TaskTracker`, `JoinSet`: already tracked.
-    Tracker,
-}
-
-const TYPES: &[(&[&str], TypeKind)] = &[
-    (&["tokio", "runtime", "Handle"], TypeKind::Runtime),
-    (&["tokio", "runtime", "Runtime"], TypeKind::Runtime),
-    (&["std", "thread", "Builder"], TypeKind::ThreadBuilder),
-    (&["tokio", "task", "Builder"], TypeKind::TaskBuilder),
-    (&["tokio", "task", "LocalSet"], TypeKind::LocalSet),
-    (&["tokio_util", "task", "TaskTracker"], TypeKind::Tracker),
-    (&["tokio", "task", "JoinSet"], TypeKind::Tracker),
-];
 
 /// The crates that define the catalogue's functions and types, and those the
 /// configured spawn paths start with (`std` aside: it is always analysed).
 pub(super) fn runtime_crates(extra: &[Vec<String>]) -> Vec<String> {
-    let roots = FUNCTIONS.iter().map(|(path, _)| path[0]).chain(TYPES.iter().map(|(path, _)| path[0]));
+    let roots = FUNCTIONS.iter().map(|(path, _)| path[0]).chain(VALUES.iter().map(|(path, _)| path[0]));
     let mut crates: Vec<String> = roots.filter(|root| *root != "std").map(str::to_string).collect();
     crates.extend(extra.iter().filter_map(|path| path.first()).map(|root| root.replace('-', "_")));
     crates.sort();
@@ -51,7 +26,7 @@ pub(super) fn runtime_crates(extra: &[Vec<String>]) -> Vec<String> {
 #[derive(Debug, Default)]
 pub(super) struct Targets {
     functions: HashMap<Function, Family>,
-    types: HashMap<ModuleDef, TypeKind>,
+    types: HashMap<ModuleDef, ValueKind>,
 }
 
 impl Targets {
@@ -72,7 +47,7 @@ impl Targets {
                 }
             }
         }
-        for (path, kind) in TYPES {
+        for (path, kind) in VALUES {
             for krate in by_name(path[0]) {
                 if let Some(def @ ModuleDef::Adt(_)) = walk(db, krate.root_module(db), &path[1..]) {
                     targets.types.insert(def, *kind);
@@ -114,20 +89,10 @@ impl Targets {
     }
 }
 
-fn method(kind: TypeKind, name: &str) -> Option<Resolution> {
-    let family = match (kind, name) {
-        (TypeKind::Runtime, "spawn") => Family::RuntimeSpawn,
-        (TypeKind::Runtime, "spawn_blocking") => Family::RuntimeSpawnBlocking,
-        (TypeKind::ThreadBuilder, "spawn") => Family::StdThreadBuilder,
-        (TypeKind::LocalSet, "spawn_local") => Family::LocalSetSpawn,
-        (
-            TypeKind::TaskBuilder,
-            "spawn" | "spawn_local" | "spawn_blocking" | "spawn_on" | "spawn_local_on" | "spawn_blocking_on",
-        ) => Family::TokioBuilder { method: name.to_string() },
-        (TypeKind::Tracker, name) if name.starts_with("spawn") => return Some(Resolution::Tracked),
-        _ => return None,
-    };
-    Some(Resolution::Spawn(family))
+/// A method of a catalogue type: a spawn, or a spawn through a tracker (`TaskTracker`, `JoinSet`).
+fn method(kind: ValueKind, name: &str) -> Option<Resolution> {
+    let family = method_family(kind, name)?;
+    Some(if kind == ValueKind::Tracker { Resolution::Tracked } else { Resolution::Spawn(family) })
 }
 
 /// Follows `path` from `module` through the module scopes (imports and
