@@ -148,16 +148,8 @@ pub(super) struct Scanned {
     pub sources: Sources,
     /// What the semantic tier found, when it ran.
     pub semantic: Option<crate::semantic::SemanticFindings>,
-}
-
-impl Scanned {
-    /// The glob imports the semantic tier resolved (none without it).
-    pub fn glob_exports(&self) -> crate::rewrite::imports::GlobExports {
-        self.semantic
-            .as_ref()
-            .map(|findings| crate::semantic::merge::glob_exports(&self.workspace, findings))
-            .unwrap_or_default()
-    }
+    /// The glob imports the semantic tier resolved, for the rewrite (empty until a plan is made).
+    pub globs: crate::rewrite::imports::GlobExports,
 }
 
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
@@ -166,7 +158,7 @@ fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
     let workspace = discover::discover(&args.path, &filter)?;
     let (result, semantic) =
         super::semantic::scan_tiers(&args.path, &workspace, &mut config, args.syntax_only);
-    Ok(Scanned { config, workspace, result, sources: Sources::new(), semantic })
+    Ok(Scanned { config, workspace, result, sources: Sources::new(), semantic, globs: Default::default() })
 }
 
 fn check_or_list(
@@ -203,13 +195,16 @@ fn plan_migration(args: &WorkspaceArgs, mode: PlanMode) -> Result<(Scanned, Plan
     let mut scanned = scan_workspace(args)?;
     let wanted = rewrite::wanted_files(&scanned.workspace, &scanned.result.sites, &scanned.config);
     let (sources, mut problems) = discover::read_existing(&wanted);
+    if let Some(findings) = &scanned.semantic {
+        scanned.globs = crate::semantic::merge::glob_exports(&scanned.workspace, findings);
+    }
     let plan = rewrite::plan(
         &scanned.workspace,
         &scanned.result.sites,
         &scanned.config,
         &sources,
         mode,
-        &scanned.glob_exports(),
+        &scanned.globs,
     );
     problems.extend(scanned.result.problems.iter().cloned());
     scanned.sources = sources;

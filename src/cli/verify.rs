@@ -78,7 +78,7 @@ pub fn apply_verified(
             &scanned.config,
             &scanned.sources,
             PlanMode::Migrate,
-            &scanned.glob_exports(),
+            &scanned.globs,
         );
     }
     if !settled {
