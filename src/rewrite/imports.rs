@@ -96,26 +96,26 @@ fn names_bound_beside(item: &ast::Use) -> std::collections::HashSet<String> {
     let Some(parent) = item.syntax().parent() else { return names };
     for sibling in parent.children() {
         if let Some(other) = ast::Use::cast(sibling.clone()) {
-            let Some(tree) = other.use_tree() else { continue };
-            for leaf in tree.syntax().descendants().filter_map(ast::UseTree::cast) {
-                if leaf.use_tree_list().is_some() || leaf.star_token().is_some() {
-                    continue;
-                }
-                let name = match leaf.rename() {
-                    Some(rename) => rename.name().map(|n| n.text().to_string()),
-                    None => leaf
-                        .path()
-                        .and_then(|p| p.segment())
-                        .and_then(|s| s.name_ref())
-                        .map(|n| n.text().to_string()),
-                };
-                names.extend(name);
+            if let Some(tree) = other.use_tree() {
+                leaf_names(&tree, &WrittenPath { global: false, segments: Vec::new() }, &mut names);
             }
         } else if let Some(named) = ast::AnyHasName::cast(sibling) {
             names.extend(named.name().map(|n| n.text().to_string()));
         }
     }
     names
+}
+
+/// Every name the leaves of a use tree bind (see `leaf_name`).
+fn leaf_names(tree: &ast::UseTree, prefix: &WrittenPath, out: &mut std::collections::HashSet<String>) {
+    let mut path = prefix.clone();
+    if let Some(written) = tree.path().and_then(|p| WrittenPath::from_ast(&p)) {
+        path.segments.extend(written.segments);
+    }
+    match tree.use_tree_list() {
+        Some(list) => list.use_trees().for_each(|child| leaf_names(&child, &path, out)),
+        None => out.extend(leaf_name(tree, prefix, &path)),
+    }
 }
 
 /// What becomes of a use tree.
@@ -184,13 +184,19 @@ fn remove_children(children: &[(ast::UseTree, TreePlan)]) -> Vec<Edit> {
     edits
 }
 
-/// The name a leaf binds: its rename, its last segment, or for `self` in a
-/// group the module the group is in. Globs and `crate`/`self`/`super` paths
-/// bind nothing this module removes.
+/// The name a leaf that this module may remove binds (see `leaf_name`):
+/// `crate`/`self`/`super` paths bind nothing it removes.
 fn bound_name(tree: &ast::UseTree, prefix: &WrittenPath, path: &WrittenPath) -> Option<String> {
-    if tree.star_token().is_some()
-        || path.segments.first().is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super"))
-    {
+    if path.segments.first().is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super")) {
+        return None;
+    }
+    leaf_name(tree, prefix, path)
+}
+
+/// The name a leaf binds: its rename, its last segment, or for `self` in a
+/// group the module the group is in. A glob binds no one name.
+fn leaf_name(tree: &ast::UseTree, prefix: &WrittenPath, path: &WrittenPath) -> Option<String> {
+    if tree.star_token().is_some() {
         return None;
     }
     if let Some(rename) = tree.rename() {
