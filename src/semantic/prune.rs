@@ -113,7 +113,7 @@ mod tests {
     fn keeps_what_can_reach_a_spawn_and_drops_the_rest() {
         // 0 app -> 1 axum -> 2 tokio -> 3 libc
         //     \-> 4 serde_json -> 5 serde
-        //      1 axum -> 6 http -> 7 bytes;  2 tokio -> 8 tokio_macros (proc) -> 9 syn
+        //      1 axum -> 6 http -> 7 bytes;  2 tokio -> 8 tokio_macros -> 9 syn
         //      10 std (lang)
         let mut graph = vec![
             node("app", &[1, 4]),
