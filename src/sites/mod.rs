@@ -6,6 +6,7 @@
 pub mod classify;
 pub mod collect;
 pub mod context;
+pub mod lifetime;
 pub mod model;
 pub mod receiver;
 pub mod trees;
