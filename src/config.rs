@@ -43,6 +43,8 @@ pub struct Config {
     pub extra_spawns: Vec<ExtraSpawn>,
     /// What the rewrite converts for a spawn wrapper (`fn spawn_named(name, f) { tokio::spawn(f) }`).
     pub wrappers: WrapperMode,
+    /// What the rewrite does with a task that runs until shutdown.
+    pub long_lived: LongLivedMode,
     /// The file the configuration was read from; `None` for the defaults.
     pub source: Option<PathBuf>,
 }
@@ -57,6 +59,21 @@ pub enum WrapperMode {
     /// Every caller: the task it passes is wrapped in `track_future`, as
     /// `[[spawn]] argument = N` does for one wrapper, and the body is exempt.
     Callers,
+}
+
+/// What the rewrite does with a bare site whose task runs until shutdown (an
+/// accept loop, a ticker, a pump over a channel that never closes): in the
+/// tracker, `drain()` would wait for it forever.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LongLivedMode {
+    /// Write the exempt marker above it, with the evidence as the reason.
+    #[default]
+    Exempt,
+    /// Track it like any other task.
+    Track,
+    /// Change nothing: it stays a finding, for a human to decide.
+    Leave,
 }
 
 /// A spawn function named in the configuration.
@@ -96,6 +113,7 @@ impl Default for Config {
             helper: "crate::tasks".to_string(),
             extra_spawns: Vec::new(),
             wrappers: WrapperMode::Body,
+            long_lived: LongLivedMode::Exempt,
             source: None,
         }
     }
@@ -199,6 +217,7 @@ struct RawConfig {
     #[serde(default)]
     spawn: Vec<RawSpawn>,
     wrappers: Option<WrapperMode>,
+    long_lived: Option<LongLivedMode>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -428,6 +447,7 @@ impl RawConfig {
             helper,
             extra_spawns,
             wrappers: self.wrappers.unwrap_or_default(),
+            long_lived: self.long_lived.unwrap_or_default(),
             source: Some(file.origin.to_path_buf()),
         })
     }
@@ -512,6 +532,11 @@ mod tests {
             message.contains("wrappers: unknown variant `both`, expected `body` or `callers`"),
             "{message}"
         );
+        let message = error(corral("long-lived = \"ignore\""));
+        assert!(
+            message.contains("unknown variant `ignore`, expected one of `exempt`, `track`, `leave`"),
+            "{message}"
+        );
         let message = error(corral("[[spawn]]\npath = \"a::b\"\nargument = 1\ntask = \"thread\"\n"));
         assert!(message.contains("unknown variant `thread`, expected `future` or `closure`"), "{message}");
     }
@@ -527,6 +552,7 @@ tests = "include"
 tracker-types = ["TaskTracker", "Tracker"]
 helper = "shared::tasks"
 wrappers = "callers"
+long-lived = "leave"
 
 [[spawn]]
 path = "my_rt::spawn_named"
@@ -546,6 +572,7 @@ task = "closure"
         assert_eq!(config.tracker_types, ["TaskTracker", "Tracker"]);
         assert_eq!(config.helper, "shared::tasks");
         assert_eq!(config.wrappers, WrapperMode::Callers);
+        assert_eq!(config.long_lived, LongLivedMode::Leave);
         assert_eq!(
             config.extra_spawns,
             [

@@ -83,7 +83,33 @@ pub struct Package {
     pub manifest_path: PathBuf,
     /// The package's edition, for files that no target claims.
     pub edition: Edition,
+    /// The oldest Rust the package declares it builds with (`rust-version`).
+    pub rust_version: Option<RustVersion>,
     pub targets: Vec<Target>,
+}
+
+/// A `rust-version` as a manifest declares it; the patch level never decides
+/// what generated code may use, so only major and minor are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RustVersion {
+    pub major: u64,
+    pub minor: u64,
+}
+
+impl RustVersion {
+    /// Reads `"1.70"` or `"1.70.1"`.
+    pub fn parse(text: &str) -> Option<RustVersion> {
+        let mut parts = text.trim().split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next().map_or(Some(0), |minor| minor.parse().ok())?;
+        Some(RustVersion { major, minor })
+    }
+}
+
+impl std::fmt::Display for RustVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
 }
 
 impl Package {
@@ -347,6 +373,10 @@ fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<W
             manifest_path: dir.join("Cargo.toml"),
             dir,
             edition: cargo_edition(member.edition),
+            rust_version: member
+                .rust_version
+                .as_ref()
+                .map(|version| RustVersion { major: version.major, minor: version.minor }),
             targets,
         });
     }
@@ -657,6 +687,9 @@ struct RawPackage {
     name: String,
     /// A string, or `{ workspace = true }`.
     edition: Option<toml::Value>,
+    /// A string, or `{ workspace = true }`.
+    #[serde(rename = "rust-version")]
+    rust_version: Option<toml::Value>,
     /// A path, or `false`.
     build: Option<toml::Value>,
     autobins: Option<bool>,
@@ -673,6 +706,8 @@ struct RawWorkspace {
 #[derive(Debug, Deserialize)]
 struct RawWorkspacePackage {
     edition: Option<String>,
+    #[serde(rename = "rust-version")]
+    rust_version: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -787,6 +822,7 @@ impl ManifestCache {
         };
         let targets_spec = guess_targets(dir, manifest);
         let name = package.name.clone();
+        let rust_version_field = package.rust_version.clone();
         let edition = match written {
             Some(edition) => edition,
             None if inherits_edition => self.workspace_edition(dir).unwrap_or_default(),
@@ -801,24 +837,41 @@ impl ManifestCache {
                 edition: guess.edition.unwrap_or(edition),
             })
             .collect();
+        let rust_version = match rust_version_field {
+            Some(toml::Value::String(text)) => RustVersion::parse(&text),
+            Some(toml::Value::Table(table))
+                if table.get("workspace").and_then(toml::Value::as_bool) == Some(true) =>
+            {
+                self.workspace_package(dir)
+                    .and_then(|package| package.rust_version.as_deref())
+                    .and_then(RustVersion::parse)
+            }
+            _ => None,
+        };
         Some(Package {
             manifest_path: dir.join("Cargo.toml"),
             dir: dir.to_path_buf(),
             name,
             edition,
+            rust_version,
             targets,
         })
     }
 
     /// `[workspace.package] edition` of the workspace above `dir`.
     fn workspace_edition(&mut self, dir: &Path) -> Option<Edition> {
+        let edition = self.workspace_package(dir)?.edition.as_deref()?;
+        Some(Edition::parse(edition).unwrap_or(Edition::E2024))
+    }
+
+    /// `[workspace.package]` of the workspace above `dir`.
+    fn workspace_package(&mut self, dir: &Path) -> Option<&RawWorkspacePackage> {
         let mut current = fs::canonicalize(dir).ok()?;
         loop {
             if current.join("Cargo.toml").is_file()
-                && let Some(workspace) = self.manifest(&current).and_then(|m| m.workspace.as_ref())
+                && self.manifest(&current).is_some_and(|m| m.workspace.is_some())
             {
-                let edition = workspace.package.as_ref()?.edition.as_deref()?;
-                return Some(Edition::parse(edition).unwrap_or(Edition::E2024));
+                return self.manifest(&current)?.workspace.as_ref()?.package.as_ref();
             }
             current = current.parent()?.to_path_buf();
         }

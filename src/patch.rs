@@ -35,7 +35,7 @@ pub struct Slice {
 
 impl Slice {
     pub fn converted(&self) -> usize {
-        self.outcomes.iter().filter(|o| o.result.is_ok()).count()
+        self.outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|c| c.is_tracked())).count()
     }
 
     /// Sites that stay bare: not converted, or skipped by the scan.
@@ -94,11 +94,14 @@ pub fn slices(
         .map(|(name, mut changes)| {
             changes.sort_by(|a, b| a.display.cmp(&b.display));
             let in_slice = |path: &str| changes.iter().any(|c| c.display == path);
-            let outcomes = plan.outcomes.iter().filter(|o| in_slice(&o.site.path)).cloned().collect();
+            let outcomes: Vec<SiteOutcome> =
+                plan.outcomes.iter().filter(|o| in_slice(&o.site.path)).cloned().collect();
             let count = |f: &dyn Fn(&Verdict) -> bool| {
                 sites.iter().filter(|s| in_slice(&s.path) && f(&s.verdict)).count()
             };
-            let exempt = count(&|v| matches!(v, Verdict::Exempt { .. }));
+            // Sites exempt already, and the long-lived ones this slice exempts.
+            let exempt = count(&|v| matches!(v, Verdict::Exempt { .. }))
+                + outcomes.iter().filter(|o| o.result == Ok(Conversion::ExemptLongLived)).count();
             let skipped = count(&|v| matches!(v, Verdict::Skipped { .. } | Verdict::ExemptWithoutReason));
             Slice { name, changes, outcomes, exempt, skipped }
         })
@@ -150,6 +153,9 @@ pub fn message(
             let what = match &o.result {
                 Ok(Conversion::OwnTracker) => "own tracker".to_string(),
                 Ok(Conversion::GlobalHelper) => "global helper".to_string(),
+                Ok(Conversion::ExemptLongLived) => {
+                    "runs until shutdown: exempt instead of tracked".to_string()
+                }
                 Err(reason) => format!("not converted: {reason}"),
             };
             format!("- {}:{}: `{}` ({what})", shown(&o.site.path), o.site.line, o.site.written_as)
@@ -206,7 +212,7 @@ pub struct ManifestSite {
     pub column: u32,
     pub family: String,
     pub written_as: String,
-    /// `own-tracker`, `global-helper`, or `not-converted`.
+    /// `own-tracker`, `global-helper`, `exempt-long-lived`, or `not-converted`.
     pub result: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -217,6 +223,9 @@ impl ManifestSite {
         let (result, reason) = match &outcome.result {
             Ok(Conversion::OwnTracker) => ("own-tracker", None),
             Ok(Conversion::GlobalHelper) => ("global-helper", None),
+            Ok(Conversion::ExemptLongLived) => {
+                ("exempt-long-lived", outcome.site.lifetime.as_ref().map(|l| l.evidence.clone()))
+            }
             Err(reason) => ("not-converted", Some(reason.clone())),
         };
         ManifestSite {

@@ -17,6 +17,7 @@ use crate::resolve::catalogue::Catalogue;
 use crate::resolve::table::ModuleTable;
 use crate::sites::classify::{Classifier, FileMeta};
 use crate::sites::collect::{FileFacts, FileInput, collect_file};
+use crate::sites::lifetime::Lifetime;
 use crate::sites::model::{Family, FileProblem, SpawnSite, Verdict};
 
 /// How many rounds of alias discovery run before the scan settles.
@@ -47,6 +48,10 @@ pub struct Forced {
     /// By file index and call range: the family of a spawn, or `None` for a call that
     /// starts no task. They decide where the syntax tier found no site or skipped one.
     pub calls: HashMap<(usize, u32, u32), Option<Family>>,
+    /// By file index and call range: how long a spawn's task runs, read through the function
+    /// it hands its run to in another file. They replace only a lifetime the syntax tier left
+    /// undecided.
+    pub lifetimes: HashMap<(usize, u32, u32), Lifetime>,
 }
 
 /// `scan`, with the semantic tier's resolutions.
@@ -254,15 +259,22 @@ fn classify(
                 .candidates
                 .iter()
                 .filter_map(move |c| {
+                    let key = (*index, c.start, c.end);
                     let site = classifier.classify(found, c, meta);
-                    match forced.calls.get(&(*index, c.start, c.end)) {
+                    let mut site = match forced.calls.get(&key) {
                         Some(resolved)
                             if site.as_ref().is_none_or(|s| matches!(s.verdict, Verdict::Skipped { .. })) =>
                         {
                             classifier.classify_as(found, c, meta, Some(resolved.clone()))
                         }
                         _ => site,
+                    }?;
+                    if let Some(lifetime) = forced.lifetimes.get(&key)
+                        && site.lifetime.as_ref().is_some_and(|l| l.undecided)
+                    {
+                        site.lifetime = Some(lifetime.clone());
                     }
+                    Some(site)
                 })
                 .collect::<Vec<_>>()
         })

@@ -222,3 +222,53 @@ fn templates_and_since_shape_the_patches() {
     let text = std::fs::read_to_string(out.path().join(patches[0]["file"].as_str().unwrap())).unwrap();
     assert!(text.contains("Subject: [PATCH] tasks: tools (2 sites)"), "{text}");
 }
+
+/// With a `Cargo.lock`, each patch carries the lock change its own manifest
+/// edits need: applied alone on the base, it builds with `--locked` (what each
+/// pull request's CI runs); applied in order with `git am -3` (a 3-way merge,
+/// as a merge of the pull requests is), the identical `tokio-util` entries
+/// merge and the tree equals what `apply` writes, lock included.
+#[test]
+fn each_patch_carries_its_lock_change() {
+    let repo = repository();
+    let applied = repository();
+    for scratch in [&repo, &applied] {
+        let lock = common::cargo::cargo(scratch.path(), &["generate-lockfile"]);
+        assert!(lock.success, "{}", lock.stderr);
+        git(scratch.path(), &["add", "Cargo.lock"]);
+        git(scratch.path(), &["commit", "-q", "-m", "lock"]);
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = common::Run::of(
+        corral(repo.path()).args(["patch", ".", "--split", "crate", "--out"]).arg(out.path()),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let document = manifest(out.path());
+    let patches: Vec<String> = document["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| out.path().join(p["file"].as_str().unwrap()).to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(patches.len(), 3);
+
+    for patch in &patches {
+        let text = std::fs::read_to_string(patch).unwrap();
+        assert!(text.contains("diff --git a/Cargo.lock b/Cargo.lock\n"), "no lock change in {patch}");
+        git(repo.path(), &["switch", "-q", "--detach", "main"]);
+        git(repo.path(), &["am", "-q", patch]);
+        let metadata = common::cargo::cargo(repo.path(), &["metadata", "--locked", "--format-version", "1"]);
+        assert!(metadata.success, "{patch} alone does not resolve with --locked:\n{}", metadata.stderr);
+        let check = common::cargo::cargo(repo.path(), &["check", "--locked", "--workspace"]);
+        assert!(check.success, "{patch} alone does not build with --locked:\n{}", check.stderr);
+    }
+
+    git(repo.path(), &["switch", "-q", "--detach", "main"]);
+    for patch in &patches {
+        git(repo.path(), &["am", "-q", "-3", patch]);
+    }
+    let run = common::Run::of(corral(applied.path()).args(["apply", "."]));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("Cargo.lock not updated"), "{}", run.stdout);
+    assert_eq!(snapshot_tree(repo.path()), snapshot_tree(applied.path()));
+}

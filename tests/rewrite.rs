@@ -55,6 +55,26 @@ fn check(case: &str) {
 }
 
 #[test]
+fn long_lived_tasks_are_exempted_with_their_evidence() {
+    check("long_lived");
+}
+
+/// `list` of the same service: the lifetime column, and the audit's list of
+/// the bare tasks drain() would wait for forever.
+#[test]
+fn list_shows_each_task_lifetime() {
+    let output = run(&fixture("long_lived"), &["list", ".", "--color", "never"]);
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        description => "corral list . --color never (in tests/fixtures/rewrite/long_lived)",
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("rewrite__long_lived_list", output);
+    });
+}
+
+#[test]
 fn tokio_task_families() {
     check("tokio_families");
 }
@@ -122,6 +142,7 @@ const CASES: &[&str] = &[
     "formatting",
     "exempt_and_tests",
     "root_import",
+    "long_lived",
 ];
 
 #[test]
@@ -172,7 +193,14 @@ fn a_spawn_inside_a_wrapped_thread_closure_is_converted_too() {
     let scratch = common::Scratch::package(
         "pub fn start() {\n    std::thread::Builder::new()\n        .spawn(move || {\n            tokio::spawn(async {});\n        })\n        .unwrap();\n}\n",
     );
-    let run = common::Run::of(common::corral(scratch.path()).args(["diff", ".", "--color", "never"]));
+    // Unformatted, to see corral's own edits (rustfmt would wrap the long line).
+    let run = common::Run::of(common::corral(scratch.path()).args([
+        "diff",
+        ".",
+        "--color",
+        "never",
+        "--no-format",
+    ]));
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains(

@@ -13,12 +13,12 @@ use common::cargo::copy_tree;
 use common::{Run, corral};
 use corral::semantic::{self, Resolution};
 
-/// A copy of `tests/fixtures/semantic/ws` in a temporary folder, with its
+/// A copy of the workspace `tests/fixtures/semantic/<name>` in a temporary folder, with its
 /// dependencies fetched (cargo writes a `Cargo.lock` there, not in the repository).
-fn fixture() -> (tempfile::TempDir, PathBuf) {
+fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("ws");
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantic/ws"), &root);
+    let root = dir.path().join(name);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantic").join(name), &root);
     let fetched = Command::new(env!("CARGO")).arg("fetch").current_dir(&root).output().unwrap();
     assert!(fetched.status.success(), "cargo fetch failed: {}", String::from_utf8_lossy(&fetched.stderr));
     (dir, root)
@@ -41,7 +41,7 @@ fn line_col(text: &str, offset: u32) -> String {
 
 #[test]
 fn resolves_what_names_and_types_reveal() {
-    let (_dir, root) = fixture();
+    let (_dir, root) = fixture("ws");
     let findings = semantic::analyse(&root, |_| {}).expect("the fixture loads");
     let lib = std::fs::canonicalize(root.join("app/src/lib.rs")).unwrap();
     let text = std::fs::read_to_string(&lib).unwrap();
@@ -97,14 +97,14 @@ fn resolves_what_names_and_types_reveal() {
 
 #[test]
 fn the_cli_merges_both_tiers_and_lists_where_they_disagree() {
-    let (_dir, root) = fixture();
+    let (_dir, root) = fixture("ws");
     let run = Run::of(corral_semantic(&root).args(["list", "--tiers", "--color", "never", "."]));
     assert_eq!(run.code, 0, "{run:?}");
     let out = &run.stdout;
     // Sites only the semantic tier could resolve are sites, bare, with the syntax tier's context.
     for line in [
-        "app/src/lib.rs:14:9   bare     tokio::runtime::Handle::spawn           self.runtime.spawn",
-        "app/src/lib.rs:25:5   bare     tokio::runtime::Handle::spawn_blocking  rt.spawn_blocking",
+        "app/src/lib.rs:14:9   bare     ends  tokio::runtime::Handle::spawn           self.runtime.spawn",
+        "app/src/lib.rs:25:5   bare     ends  tokio::runtime::Handle::spawn_blocking  rt.spawn_blocking",
     ] {
         assert!(out.contains(line), "missing `{line}` in:\n{out}");
     }
@@ -113,7 +113,7 @@ fn the_cli_merges_both_tiers_and_lists_where_they_disagree() {
     assert!(!out.contains("spawn_count"), "{out}");
 
     let syntax = Run::of(corral(&root).args(["list", "--syntax-only", "--color", "never", "."]));
-    assert!(syntax.stdout.contains("skipped  unresolved"), "{syntax:?}");
+    assert!(syntax.stdout.contains("skipped  ends  unresolved"), "{syntax:?}");
 
     let check = Run::of(corral_semantic(&root).args(["check", "--format", "json", "."]));
     assert_eq!(check.code, 1, "{check:?}");
@@ -141,7 +141,7 @@ fn a_workspace_that_does_not_load_falls_back_to_the_syntax_tier() {
 /// and a second run changes nothing.
 #[test]
 fn the_rewrite_of_semantic_only_sites_compiles() {
-    let (_dir, root) = fixture();
+    let (_dir, root) = fixture("ws");
     let syntax = Run::of(corral(&root).args(["diff", ".", "--syntax-only"]));
     let apply = Run::of(corral_semantic(&root).args(["apply", ".", "--allow-dirty"]));
     assert_eq!(apply.code, 0, "{apply:?}");
@@ -159,7 +159,7 @@ fn the_rewrite_of_semantic_only_sites_compiles() {
 /// and why) and the diff of the rewrite with both tiers.
 #[test]
 fn semantic_output_snapshots() {
-    let (_dir, root) = fixture();
+    let (_dir, root) = fixture("ws");
     let list = Run::of(corral_semantic(&root).args(["list", "--tiers", "--color", "never", "."]));
     assert_eq!(list.code, 0, "{list:?}");
     // The graph's size and the timings change with the registry and the machine.
@@ -176,8 +176,68 @@ fn semantic_output_snapshots() {
     assert_eq!(diff.code, 0, "{diff:?}");
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("semantic__list_tiers", list);
-        insta::assert_snapshot!("semantic__diff", common::elide_new_helpers(&diff.stdout));
+        let diff = common::elide_lock_changes(&common::elide_new_helpers(&diff.stdout));
+        insta::assert_snapshot!("semantic__diff", diff);
     });
+}
+
+/// Each site of `corral list --format json` as `function: lifetime [undecided] evidence`, in
+/// the order of the file.
+fn lifetimes(run: &Run) -> Vec<String> {
+    assert!(run.code <= 1, "{run:?}");
+    let document = run.json();
+    let findings = document["findings"].as_array().expect("a list of findings");
+    findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{}: {}{} {}",
+                finding["context"]["function"].as_str().unwrap_or_default(),
+                finding["lifetime"].as_str().unwrap_or("none"),
+                if finding["lifetime_undecided"] == true { " undecided" } else { "" },
+                finding["lifetime_evidence"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// A task that hands its run to a function of another file or another crate of the
+/// workspace gets its lifetime from that function's body, one level deep, when the
+/// semantic tier runs; the syntax tier alone reads only functions of the spawn's own file.
+#[test]
+fn the_semantic_tier_reads_the_function_a_task_hands_its_run_to_in_another_file() {
+    let (_dir, root) = fixture("lifetimes");
+    let both = Run::of(corral_semantic(&root).args(["list", "--format", "json", "."]));
+    assert!(!both.stderr.contains("unavailable"), "the semantic tier must load: {}", both.stderr);
+    assert_eq!(
+        lifetimes(&both),
+        [
+            "accept_in_another_module: long-lived in `run()`: loops on `listener.accept()` with no exit",
+            "pump_in_a_method_of_another_file: long-lived in `pump()`: loops on `self.rx.recv()` until it closes",
+            "drain_in_a_generic_impl: long-lived in `drain()`: loops on `self.jobs.recv()` until it closes",
+            "thread_in_another_crate: long-lived in `start()`: loops on `listener.incoming()` until it closes",
+            "greeting_that_ends: ends in `greet()`: no loop",
+            // One level: the function read hands its run on, and the note says which one was read.
+            "relay_read_one_level: ends undecided in `relay()`: calls `forward`, whose body corral did not read",
+            // The file defines `start` twice; resolution tells the two apart.
+            "two_methods_of_one_name: long-lived in `start()`: a `loop` with no exit",
+            "two_methods_of_one_name: ends in `start()`: no loop",
+        ]
+    );
+    let syntax = Run::of(corral(&root).args(["list", "--syntax-only", "--format", "json", "."]));
+    assert_eq!(
+        lifetimes(&syntax),
+        [
+            "accept_in_another_module: ends undecided calls `run`, whose body corral did not read",
+            "pump_in_a_method_of_another_file: ends undecided calls `pump`, whose body corral did not read",
+            "drain_in_a_generic_impl: ends undecided calls `drain`, whose body corral did not read",
+            "thread_in_another_crate: ends undecided calls `start`, which this file defines more than once",
+            "greeting_that_ends: ends undecided calls `greet`, whose body corral did not read",
+            "relay_read_one_level: ends undecided calls `relay`, whose body corral did not read",
+            "two_methods_of_one_name: ends undecided calls `start`, which this file defines more than once",
+            "two_methods_of_one_name: ends undecided calls `start`, which this file defines more than once",
+        ]
+    );
 }
 
 /// With `wrappers = "callers"`, both tiers take the wrappers' callers for

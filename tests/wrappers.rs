@@ -32,7 +32,7 @@ fn a_wrapper_is_reported_and_its_body_converted() {
     let list = Run::of(corral(scratch.path()).args(["list", ".", "--color", "never"]));
     assert_eq!(list.code, 0, "{list:?}");
     assert!(
-        list.stdout.contains("src/lib.rs:8:5   bare  tokio::spawn  tokio::spawn  (spawn wrapper `spawn_named`: its callers start the tasks)"),
+        list.stdout.contains("src/lib.rs:8:5   bare  ends?  tokio::spawn  tokio::spawn  (spawn wrapper `spawn_named`: its callers start the tasks)"),
         "{}",
         list.stdout
     );
@@ -97,10 +97,10 @@ fn wrappers_callers_converts_every_wrappers_callers_instead_of_its_body() {
     let list = Run::of(corral(scratch.path()).args(["list", ".", "--color", "never"]));
     assert_eq!(list.code, 0, "{list:?}");
     for line in [
-        "src/lib.rs:8:5   exempt  tokio::spawn      tokio::spawn      (spawn wrapper `app::spawn_named`: its callers' tasks are tracked instead)",
-        "src/lib.rs:13:5  bare    tokio::spawn      tokio::spawn\n",
-        "src/lib.rs:17:5  bare    app::spawn_named  spawn_named\n",
-        "src/main.rs:2:5  bare    app::spawn_named  app::spawn_named\n",
+        "src/lib.rs:8:5   exempt  ends?  tokio::spawn      tokio::spawn      (spawn wrapper `app::spawn_named`: its callers' tasks are tracked instead)",
+        "src/lib.rs:13:5  bare    ends?  tokio::spawn      tokio::spawn\n",
+        "src/lib.rs:17:5  bare    ends?  app::spawn_named  spawn_named\n",
+        "src/main.rs:2:5  bare    ends?  app::spawn_named  app::spawn_named\n",
     ] {
         assert!(list.stdout.contains(line), "missing `{line}` in:\n{}", list.stdout);
     }

@@ -27,7 +27,7 @@ pub enum Command {
     /// Rewrite every bare spawn into a tracked spawn, in place.
     Apply(ApplyArgs),
     /// Write the global helper module (and its dependency) into each crate that needs it.
-    Init(WorkspaceArgs),
+    Init(InitArgs),
     /// Write the migration as `git am`-able patches, one per slice, plus a manifest.
     Patch(PatchArgs),
 }
@@ -36,6 +36,10 @@ pub enum Command {
 pub struct PatchArgs {
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+
+    /// Leave the rewritten files as corral edits them, without running rustfmt on them.
+    #[arg(long)]
+    pub no_format: bool,
 
     /// Folder to write the patches and `manifest.json` into (created if missing).
     #[arg(long, value_name = "DIR")]
@@ -103,6 +107,10 @@ pub struct DiffArgs {
     /// Exit with 1 when there are changes (like `git diff --exit-code`).
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Leave the rewritten files as corral edits them, without running rustfmt on them.
+    #[arg(long)]
+    pub no_format: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,6 +130,20 @@ pub struct ApplyArgs {
     /// The command `--verify` runs instead (implies `--verify`), e.g. "cargo clippy --all-targets".
     #[arg(long, value_name = "COMMAND")]
     pub verify_cmd: Option<String>,
+
+    /// Leave the rewritten files as corral edits them, without running rustfmt on them.
+    #[arg(long)]
+    pub no_format: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+
+    /// Leave the rewritten files as corral edits them, without running rustfmt on them.
+    #[arg(long)]
+    pub no_format: bool,
 }
 
 /// Options of the commands that report sites.

@@ -1,19 +1,22 @@
 //! Turns parsed arguments into a configuration and runs the pipeline.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use super::Outcome;
 use super::args::{
-    ApplyArgs, Args, Command, DiffArgs, FormatChoice, PatchArgs, ScanArgs, SplitChoice, WorkspaceArgs,
+    ApplyArgs, Args, Command, DiffArgs, FormatChoice, InitArgs, PatchArgs, ScanArgs, SplitChoice,
+    WorkspaceArgs,
 };
 use crate::apply::{self, WriteResult, write_changes};
 use crate::codeowners::{self, CodeOwners};
 use crate::config::{self, Config};
 use crate::discover::{self, FileFilter, Workspace};
+use crate::format::{self, FormatReport};
 use crate::git::{self, dirty_files};
+use crate::lockfile::{LockInput, LockOutcome, UPDATE_BY_HAND, lock_diff_summary, updated_lock};
 use crate::patch;
 use crate::render::diff::diff_path;
 use crate::render::diff::{write_diff, write_stat};
@@ -30,13 +33,17 @@ pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
         Command::List(scan_args) => check_or_list(scan_args, render::Command::List, color, out),
         Command::Diff(diff_args) => diff(diff_args, color, out),
         Command::Apply(apply_args) => apply(apply_args, out),
-        Command::Init(workspace_args) => init(workspace_args, out),
+        Command::Init(init_args) => init(init_args, out),
         Command::Patch(patch_args) => patch(patch_args, out),
     }
 }
 
 fn patch(args: &PatchArgs, out: &mut impl Write) -> Result<Outcome> {
-    let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format };
+    let (mut scanned, mut plan, problems) = plan_migration(&args.workspace, options)?;
+    // Each slice carries the lock change its own manifest edits need (below),
+    // so that its patch alone on the base builds with `--locked`.
+    plan.changes.retain(|change| change.path != scanned.workspace.root.join("Cargo.lock"));
     let root = args.workspace.path.to_string_lossy();
     let root_dir = &scanned.workspace.root;
     // Patches name files as the repository does, so that `git am` at its top applies them.
@@ -67,6 +74,17 @@ fn patch(args: &PatchArgs, out: &mut impl Write) -> Result<Outcome> {
                 .iter()
                 .any(|c| changed.contains(&std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())))
         });
+    }
+    let mut lock_not_updated = None;
+    for slice in &mut slices {
+        match lock_change(&scanned.workspace, &slice.changes) {
+            Ok(Some(lock)) => {
+                slice.changes.push(lock);
+                slice.changes.sort_by(|a, b| a.display.cmp(&b.display));
+            }
+            Ok(None) => {}
+            Err(why) => lock_not_updated = Some(why),
+        }
     }
     let templates = patch::Templates {
         subject: args.subject.clone().unwrap_or_else(|| patch::Templates::default().subject),
@@ -108,6 +126,7 @@ fn patch(args: &PatchArgs, out: &mut impl Write) -> Result<Outcome> {
     apply::write_output(&manifest_path, &(serde_json::to_string_pretty(&document)? + "\n"))
         .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
     writeln!(out, "wrote {}", manifest_path.display())?;
+    scanned.lock_not_updated = lock_not_updated;
     write_audit(&root, &scanned, &plan, out)?;
     report_problems(&root, &problems);
     Ok(if problems.is_empty() { Outcome::Clean } else { Outcome::Errors })
@@ -150,6 +169,22 @@ pub(super) struct Scanned {
     pub semantic: Option<crate::semantic::SemanticFindings>,
     /// The glob imports the semantic tier resolved, for the rewrite (empty until a plan is made).
     pub globs: crate::rewrite::imports::GlobExports,
+    /// How the migration is planned and finished.
+    pub options: MigrationOptions,
+    /// What formatting did to the plan, for the audit.
+    pub formatting: FormatReport,
+    /// Why `Cargo.lock` was not brought up to date with the manifest edits, when it was not.
+    pub lock_not_updated: Option<String>,
+    /// What the lock update changed (`added tokio-util 0.7.20`), for the audit.
+    pub lock_summary: Vec<String>,
+}
+
+/// How a migration is planned and finished.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MigrationOptions {
+    pub mode: PlanMode,
+    /// Run rustfmt on what the plan writes (`--no-format` turns it off).
+    pub format: bool,
 }
 
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
@@ -158,7 +193,18 @@ fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
     let workspace = discover::discover(&args.path, &filter)?;
     let (result, semantic) =
         super::semantic::scan_tiers(&args.path, &workspace, &mut config, args.syntax_only);
-    Ok(Scanned { config, workspace, result, sources: Sources::new(), semantic, globs: Default::default() })
+    Ok(Scanned {
+        config,
+        workspace,
+        result,
+        sources: Sources::new(),
+        semantic,
+        globs: Default::default(),
+        options: MigrationOptions { mode: PlanMode::Migrate, format: false },
+        formatting: FormatReport::default(),
+        lock_not_updated: None,
+        lock_summary: Vec::new(),
+    })
 }
 
 fn check_or_list(
@@ -191,28 +237,131 @@ fn check_or_list(
 }
 
 /// Scans, reads what the rewrite needs, and plans it.
-fn plan_migration(args: &WorkspaceArgs, mode: PlanMode) -> Result<(Scanned, Plan, Vec<FileProblem>)> {
+fn plan_migration(
+    args: &WorkspaceArgs,
+    options: MigrationOptions,
+) -> Result<(Scanned, Plan, Vec<FileProblem>)> {
     let mut scanned = scan_workspace(args)?;
+    scanned.options = options;
     let wanted = rewrite::wanted_files(&scanned.workspace, &scanned.result.sites, &scanned.config);
     let (sources, mut problems) = discover::read_existing(&wanted);
     if let Some(findings) = &scanned.semantic {
         scanned.globs = crate::semantic::merge::glob_exports(&scanned.workspace, findings);
     }
-    let plan = rewrite::plan(
-        &scanned.workspace,
-        &scanned.result.sites,
-        &scanned.config,
-        &sources,
-        mode,
-        &scanned.globs,
-    );
-    problems.extend(scanned.result.problems.iter().cloned());
     scanned.sources = sources;
+    let sites = scanned.result.sites.clone();
+    let plan = make_plan(&mut scanned, &sites);
+    problems.extend(scanned.result.problems.iter().cloned());
     Ok((scanned, plan, problems))
 }
 
+/// Plans the migration of `sites` and finishes it the way the project's CI
+/// wants it (formatted); `apply --verify` calls it again for each round.
+pub(super) fn make_plan(scanned: &mut Scanned, sites: &[SpawnSite]) -> Plan {
+    let mut plan = rewrite::plan(
+        &scanned.workspace,
+        sites,
+        &scanned.config,
+        &scanned.sources,
+        scanned.options.mode,
+        &scanned.globs,
+    );
+    if scanned.options.format {
+        let workspace = &scanned.workspace;
+        scanned.formatting =
+            format::format_changes(&mut plan.changes, &|change| edition_of(workspace, change));
+    }
+    match lock_change(&scanned.workspace, &plan.changes) {
+        Ok(Some(lock)) => {
+            scanned.lock_summary = lock_diff_summary(lock.original.as_deref().unwrap_or(""), &lock.new_text);
+            plan.changes.push(lock);
+            plan.changes.sort_by(|a, b| a.display.cmp(&b.display));
+            scanned.lock_not_updated = None;
+        }
+        Ok(None) => {
+            scanned.lock_summary.clear();
+            scanned.lock_not_updated = None;
+        }
+        Err(why) => scanned.lock_not_updated = Some(why),
+    }
+    plan
+}
+
+/// The `Cargo.lock` change that the manifest edits among `changes` need, as
+/// cargo makes it (see `lockfile`); `None` when no manifest changes or the
+/// workspace keeps no lock file.
+pub(super) fn lock_change(
+    workspace: &Workspace,
+    changes: &[FileChange],
+) -> Result<Option<FileChange>, String> {
+    let is_manifest = |change: &&FileChange| change.path.file_name().is_some_and(|n| n == "Cargo.toml");
+    if !changes.iter().any(|change| is_manifest(&change)) {
+        return Ok(None);
+    }
+    // cargo runs in a scratch copy that mirrors absolute paths.
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let root = absolute(&workspace.root);
+    let lock_path = workspace.root.join("Cargo.lock");
+    let Ok(lock) = std::fs::read_to_string(&lock_path) else {
+        // A lock above the scanned folder belongs to a larger workspace that corral did not read.
+        return match workspace.root.ancestors().skip(1).find(|dir| dir.join("Cargo.lock").is_file()) {
+            Some(dir) => Err(format!(
+                "{} belongs to a workspace larger than the scanned folder",
+                dir.join("Cargo.lock").display()
+            )),
+            None => Ok(None),
+        };
+    };
+    let root_manifest = workspace.root.join("Cargo.toml");
+    let mut manifest_paths: Vec<PathBuf> =
+        workspace.packages.iter().map(|p| p.manifest_path.clone()).collect();
+    manifest_paths.push(root_manifest.clone());
+    manifest_paths.sort();
+    manifest_paths.dedup();
+    let mut manifests = Vec::new();
+    for path in manifest_paths {
+        let text = match changes.iter().find(|change| change.path == path) {
+            Some(change) => change.new_text.clone(),
+            None => match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(_) if path == root_manifest => continue,
+                Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+            },
+        };
+        manifests.push((absolute(&path), text));
+    }
+    let target_roots: Vec<_> =
+        workspace.packages.iter().flat_map(|p| p.targets.iter().map(|t| absolute(&t.root))).collect();
+    let input = LockInput { root: &root, lock: &lock, manifests: &manifests, target_roots: &target_roots };
+    match updated_lock(&input).map_err(|error| error.to_string())? {
+        LockOutcome::Unchanged => Ok(None),
+        LockOutcome::Updated(new_text) => Ok(Some(FileChange {
+            path: lock_path,
+            display: "Cargo.lock".to_string(),
+            original: Some(lock),
+            new_text,
+            package: None,
+        })),
+    }
+}
+
+/// The edition a changed file is compiled with: its own, or its package's for a new file.
+fn edition_of(workspace: &Workspace, change: &FileChange) -> discover::Edition {
+    workspace
+        .files
+        .iter()
+        .find(|file| file.path == change.path)
+        .map(|file| file.edition)
+        .or_else(|| {
+            let package = workspace.packages.iter().find(|p| Some(&p.name) == change.package.as_ref())?;
+            Some(package.lib().map_or(package.edition, |lib| lib.edition))
+        })
+        .unwrap_or_default()
+}
+
 fn diff(args: &DiffArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
-    let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format };
+    let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
     let root = args.workspace.path.to_string_lossy();
     if args.stat {
         write_stat(&root, &plan.changes, color, out)?;
@@ -235,7 +384,8 @@ fn diff(args: &DiffArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
 }
 
 fn apply(args: &ApplyArgs, out: &mut impl Write) -> Result<Outcome> {
-    let (scanned, plan, problems) = plan_migration(&args.workspace, PlanMode::Migrate)?;
+    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format };
+    let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
     if args.verify || args.verify_cmd.is_some() {
         refuse_dirty(&scanned, &plan, args.allow_dirty)?;
         return super::verify::apply_verified(args, scanned, plan, &problems, out);
@@ -261,9 +411,10 @@ fn refuse_dirty(scanned: &Scanned, plan: &Plan, allow_dirty: bool) -> Result<()>
     Ok(())
 }
 
-fn init(args: &WorkspaceArgs, out: &mut impl Write) -> Result<Outcome> {
-    let (scanned, plan, problems) = plan_migration(args, PlanMode::HelpersOnly)?;
-    write_plan(args, true, &scanned, &plan, &problems, out)
+fn init(args: &InitArgs, out: &mut impl Write) -> Result<Outcome> {
+    let options = MigrationOptions { mode: PlanMode::HelpersOnly, format: !args.no_format };
+    let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
+    write_plan(&args.workspace, true, &scanned, &plan, &problems, out)
 }
 
 fn write_plan(
@@ -305,15 +456,35 @@ pub(super) fn write_audit(
     let count = |name: &str| sites.iter().filter(|s| s.verdict.name() == name).count();
     let failed = plan.outcomes.iter().filter(|o| o.result.is_err()).count();
     let failed = if failed > 0 { format!(", {failed} not converted") } else { String::new() };
+    let long_lived: Vec<_> =
+        plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::ExemptLongLived)).collect();
+    let exempted = if long_lived.is_empty() {
+        String::new()
+    } else {
+        format!(" (+{} long-lived, exempted)", long_lived.len())
+    };
     writeln!(
         out,
-        "{} converted ({own} own tracker, {global} global helper){failed}, {} exempt, {} skipped, {} in test code, {} already tracked",
+        "{} converted ({own} own tracker, {global} global helper){failed}, {} exempt{exempted}, {} skipped, {} in test code, {} already tracked",
         own + global,
         count("exempt"),
         count("skipped"),
         count("test-code"),
         count("already-tracked"),
     )?;
+    // First, for review: the tasks that were not put in the tracker because
+    // drain() would wait for them forever.
+    if !long_lived.is_empty() {
+        writeln!(
+            out,
+            "long-lived, exempted instead of tracked ({}): drain() would wait for them forever; review the reasons:",
+            long_lived.len()
+        )?;
+        for outcome in long_lived {
+            let evidence = outcome.site.lifetime.as_ref().map(|l| l.evidence.as_str());
+            write_site_line(out, root, &outcome.site, evidence)?;
+        }
+    }
     let not_converted: Vec<_> = plan.outcomes.iter().filter(|o| o.result.is_err()).collect();
     // `init` plans no site: say what stays for `apply`.
     let untouched = count("bare");
@@ -334,6 +505,20 @@ pub(super) fn write_audit(
             write_site_line(out, root, site, None)?;
         }
     }
+    for warning in &plan.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    write_formatting(root, &scanned.formatting, out)?;
+    if !scanned.lock_summary.is_empty() {
+        writeln!(
+            out,
+            "Cargo.lock, as cargo resolves the new dependencies: {}",
+            scanned.lock_summary.join(", ")
+        )?;
+    }
+    if let Some(why) = &scanned.lock_not_updated {
+        writeln!(out, "Cargo.lock not updated: {why}; run `{UPDATE_BY_HAND}`")?;
+    }
     if !skipped.is_empty() {
         writeln!(out, "skipped ({}):", skipped.len())?;
         for site in skipped {
@@ -342,6 +527,30 @@ pub(super) fn write_audit(
                 _ => None,
             };
             write_site_line(out, root, site, reason)?;
+        }
+    }
+    Ok(())
+}
+
+/// What formatting left as corral wrote it, and why.
+fn write_formatting(root: &str, report: &FormatReport, out: &mut impl Write) -> std::io::Result<()> {
+    if let Some(reason) = &report.unavailable {
+        writeln!(out, "not formatted: rustfmt could not be run ({reason}); run `cargo fmt` on the result")?;
+    }
+    if !report.unformatted.is_empty() {
+        writeln!(
+            out,
+            "not formatted, rustfmt did not accept them before the rewrite ({}); corral's edit is minimal there:",
+            report.unformatted.len()
+        )?;
+        for display in &report.unformatted {
+            writeln!(out, "  {}", render::shown_path(root, display))?;
+        }
+    }
+    if !report.failed.is_empty() {
+        writeln!(out, "not formatted, rustfmt failed on the rewritten text ({}):", report.failed.len())?;
+        for (display, message) in &report.failed {
+            writeln!(out, "  {}: {message}", render::shown_path(root, display))?;
         }
     }
     Ok(())

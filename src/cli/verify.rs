@@ -8,10 +8,10 @@ use anyhow::{Result, bail};
 
 use super::Outcome;
 use super::args::ApplyArgs;
-use super::run::{Scanned, report_problems, write_audit, write_site_line};
+use super::run::{Scanned, make_plan, report_problems, write_audit, write_site_line};
 use crate::apply::{WriteResult, restore_changes, write_changes};
 use crate::render::shown_path;
-use crate::rewrite::{self, Plan, PlanMode};
+use crate::rewrite::Plan;
 use crate::sites::model::{FileProblem, SpawnSite};
 use crate::verify::{CompilerError, check_command, new_errors, run_check, site_of_error};
 
@@ -20,7 +20,7 @@ const MAX_ROUNDS: usize = 12;
 
 pub fn apply_verified(
     args: &ApplyArgs,
-    scanned: Scanned,
+    mut scanned: Scanned,
     mut plan: Plan,
     problems: &[FileProblem],
     out: &mut impl Write,
@@ -40,7 +40,8 @@ pub fn apply_verified(
             break;
         }
         write_all(&plan)?;
-        let converted = plan.outcomes.iter().filter(|o| o.result.is_ok()).count();
+        let converted =
+            plan.outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|c| c.is_tracked())).count();
         eprintln!("verify: round {round}: checking {converted} converted site(s) with `{shown}`");
         let (errors, _) = run_check(&dir, &command).map_err(anyhow::Error::msg)?;
         let added = new_errors(&baseline, &errors);
@@ -72,14 +73,7 @@ pub fn apply_verified(
             .filter(|s| !reverted.iter().any(|(r, _)| r.path == s.path && r.start == s.start))
             .cloned()
             .collect();
-        plan = rewrite::plan(
-            &scanned.workspace,
-            &remaining,
-            &scanned.config,
-            &scanned.sources,
-            PlanMode::Migrate,
-            &scanned.globs,
-        );
+        plan = make_plan(&mut scanned, &remaining);
     }
     if !settled {
         // The workspace never ends with more errors than it started with.
@@ -110,8 +104,12 @@ pub fn apply_verified(
 /// The sites new errors fall in; errors that map to no site blame every
 /// converted site of their file, or of the whole plan when they have no file.
 fn blame(errors: &[CompilerError], plan: &Plan) -> Vec<(SpawnSite, String)> {
-    let converted: Vec<SpawnSite> =
-        plan.outcomes.iter().filter(|o| o.result.is_ok()).map(|o| o.site.clone()).collect();
+    let converted: Vec<SpawnSite> = plan
+        .outcomes
+        .iter()
+        .filter(|o| o.result.as_ref().is_ok_and(|c| c.is_tracked()))
+        .map(|o| o.site.clone())
+        .collect();
     let mut blamed: BTreeMap<(String, u32), (SpawnSite, String)> = BTreeMap::new();
     for error in errors {
         let summary = error.summary();

@@ -31,9 +31,37 @@ pub fn write_diff(root: &str, changes: &[FileChange], color: bool, out: &mut imp
 
 /// One file's part of the patch.
 pub fn write_file_diff(path: &str, change: &FileChange, color: bool, out: &mut impl Write) -> io::Result<()> {
+    write_file_header(path, change, None, color, out)?;
+    write_hunks(change, color, out)
+}
+
+/// One file's part of a patch that `git am -3` can merge: its `index` line
+/// names the blobs before and after, so git finds the base in the repository
+/// and merges when the file moved on (two patches adding the same lines to
+/// `Cargo.lock`).
+pub fn write_file_diff_with_blobs(path: &str, change: &FileChange, out: &mut impl Write) -> io::Result<()> {
+    let old = change.original.as_deref().map_or_else(|| "0".repeat(40), blob_id);
+    write_file_header(path, change, Some((&old, &blob_id(&change.new_text))), false, out)?;
+    write_hunks(change, false, out)
+}
+
+/// The object id git gives a file's content (SHA-1 of `blob <len>\0<content>`).
+pub fn blob_id(text: &str) -> String {
+    let mut hasher = sha1_smol::Sha1::new();
+    hasher.update(format!("blob {}\0", text.len()).as_bytes());
+    hasher.update(text.as_bytes());
+    hasher.digest().to_string()
+}
+
+fn write_file_header(
+    path: &str,
+    change: &FileChange,
+    blobs: Option<(&str, &str)>,
+    color: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let paint =
         |style: &str, line: &str| if color { format!("{style}{line}{RESET}") } else { line.to_string() };
-    let original = change.original.as_deref().unwrap_or("");
     writeln!(out, "{}", paint(BOLD, &format!("diff --git a/{path} b/{path}")))?;
     let old_name = match change.original {
         Some(_) => format!("a/{path}"),
@@ -42,11 +70,22 @@ pub fn write_file_diff(path: &str, change: &FileChange, color: bool, out: &mut i
             "/dev/null".to_string()
         }
     };
+    if let Some((old, new)) = blobs {
+        writeln!(out, "index {old}..{new}")?;
+    }
     writeln!(out, "{}", paint(BOLD, &format!("--- {old_name}")))?;
-    writeln!(out, "{}", paint(BOLD, &format!("+++ b/{path}")))?;
+    writeln!(out, "{}", paint(BOLD, &format!("+++ b/{path}")))
+}
+
+fn write_hunks(change: &FileChange, color: bool, out: &mut impl Write) -> io::Result<()> {
+    let original = change.original.as_deref().unwrap_or("");
     let diff = TextDiff::from_lines(original, change.new_text.as_str());
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        writeln!(out, "{}", paint(CYAN, &hunk.header().to_string()))?;
+        if color {
+            writeln!(out, "{CYAN}{}{RESET}", hunk.header())?;
+        } else {
+            writeln!(out, "{}", hunk.header())?;
+        }
         for line in hunk.iter_changes() {
             let (sign, style) = match line.tag() {
                 ChangeTag::Delete => ("-", Some(RED)),

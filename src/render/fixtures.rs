@@ -28,6 +28,7 @@ fn site(path: &str, line: u32, column: u32, source_line: &str, written_as: &str)
         in_test: false,
         context: SiteContext::default(),
         source_line: source_line.to_string(),
+        lifetime: None,
     }
 }
 

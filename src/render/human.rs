@@ -9,6 +9,7 @@
 
 use super::summary::{Counts, check_line, list_line, problems_line};
 use super::{Command, Highlight, Report, fix_hint, headline, shown_path};
+use crate::sites::lifetime::{Lifetime, LifetimeKind};
 use crate::sites::model::{SpawnSite, Verdict};
 use annotate_snippets::renderer::{AnsiColor, Effects, Style};
 use annotate_snippets::{Level, Renderer, Snippet};
@@ -92,6 +93,8 @@ fn list(report: &Report, color: bool, out: &mut impl Write) -> io::Result<()> {
 struct Row<'a> {
     location: String,
     verdict: &'static str,
+    /// `ends`, `ends?` (corral could not decide), `long-lived`, or empty.
+    lifetime: &'static str,
     family: String,
     written_as: &'a str,
     reason: Option<&'a str>,
@@ -104,6 +107,7 @@ impl<'a> Row<'a> {
         Row {
             location: location(report, site),
             verdict: site.verdict.name(),
+            lifetime: lifetime_column(site),
             family: site.family.path(),
             written_as: &site.written_as,
             reason: reason(&site.verdict),
@@ -116,6 +120,7 @@ fn write_rows(rows: &[Row], color: bool, out: &mut impl Write) -> io::Result<()>
     let width = |column: fn(&Row) -> usize| rows.iter().map(column).max().unwrap_or(0);
     let location_width = width(|row| row.location.chars().count());
     let verdict_width = width(|row| row.verdict.len());
+    let lifetime_width = width(|row| row.lifetime.len());
     let family_width = width(|row| row.family.chars().count());
     let written_width = width(|row| row.written_as.chars().count());
     for row in rows {
@@ -123,10 +128,16 @@ fn write_rows(rows: &[Row], color: bool, out: &mut impl Write) -> io::Result<()>
         let style = if color { verdict_style(row.verdict) } else { Style::new() };
         write!(
             out,
-            "{}  {style}{}{style:#}{}  {}  ",
+            "{}  {style}{}{style:#}{}  {}{}  ",
             pad(&row.location, location_width),
             row.verdict,
             " ".repeat(verdict_width - row.verdict.len()),
+            // No column at all when no site has a lifetime (tests that build sites by hand).
+            if lifetime_width == 0 {
+                String::new()
+            } else {
+                format!("{}  ", pad(row.lifetime, lifetime_width))
+            },
             pad(&row.family, family_width),
         )?;
         let note = match (row.reason, row.wrapper) {
@@ -141,6 +152,16 @@ fn write_rows(rows: &[Row], color: bool, out: &mut impl Write) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+/// How long a site's task runs, as the list's column shows it.
+fn lifetime_column(site: &SpawnSite) -> &'static str {
+    match &site.lifetime {
+        Some(Lifetime { kind: LifetimeKind::LongLived, .. }) => "long-lived",
+        Some(Lifetime { undecided: true, .. }) => "ends?",
+        Some(_) => "ends",
+        None => "",
+    }
 }
 
 /// Findings stand out like the compiler's warnings; settled sites recede.
@@ -176,6 +197,25 @@ fn write_audit(
     out: &mut impl Write,
 ) -> io::Result<()> {
     writeln!(out, "{package}: {}", Counts::of(sites.iter().copied()).audit())?;
+
+    // Bare tasks that run until shutdown: tracking them would hang every drain().
+    let long_lived: Vec<(String, &str)> = sites
+        .iter()
+        .filter(|site| site.verdict == Verdict::Bare)
+        .filter_map(|site| match &site.lifetime {
+            Some(lifetime) if lifetime.kind == LifetimeKind::LongLived => {
+                Some((location(report, site), lifetime.evidence.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    if !long_lived.is_empty() {
+        writeln!(out, "  {} long-lived: drain() would wait for them forever:", long_lived.len())?;
+        let width = long_lived.iter().map(|(at, _)| at.chars().count()).max();
+        for (at, evidence) in &long_lived {
+            writeln!(out, "    {}  {evidence}", pad(at, width.unwrap_or(0)))?;
+        }
+    }
 
     let exempt: Vec<(String, &str)> = sites
         .iter()

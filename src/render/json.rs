@@ -10,6 +10,7 @@
 
 use super::Report;
 use super::summary::Counts;
+use crate::sites::lifetime::LifetimeKind;
 use crate::sites::model::{Family, HandleUse, SiteContext, SpawnSite, Verdict};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -70,6 +71,15 @@ struct Finding<'a> {
     handle: HandleUse,
     package: Option<&'a str>,
     in_test: bool,
+    /// `ends` or `long-lived`: how long the spawned task runs, as far as its body shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lifetime: Option<LifetimeKind>,
+    /// What the lifetime rests on: the loop and its exits, or why corral could not decide.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lifetime_evidence: Option<&'a str>,
+    /// Set when corral could not decide and said `ends`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    lifetime_undecided: bool,
     context: &'a SiteContext,
 }
 
@@ -93,6 +103,9 @@ impl<'a> Finding<'a> {
             handle: site.handle,
             package: site.package.as_deref(),
             in_test: site.in_test,
+            lifetime: site.lifetime.as_ref().map(|l| l.kind),
+            lifetime_evidence: site.lifetime.as_ref().map(|l| l.evidence.as_str()),
+            lifetime_undecided: site.lifetime.as_ref().is_some_and(|l| l.undecided),
             context: &site.context,
         }
     }

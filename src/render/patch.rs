@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::diff::{write_file_diff, write_stat};
+use super::diff::{write_file_diff_with_blobs, write_stat};
 use crate::rewrite::FileChange;
 
 /// Everything a patch's header needs.
@@ -45,7 +45,7 @@ pub fn format_patch(
     write_stat(".", &renamed, false, &mut out)?;
     writeln!(out)?;
     for change in &renamed {
-        write_file_diff(&change.display, change, false, &mut out)?;
+        write_file_diff_with_blobs(&change.display, change, &mut out)?;
     }
     writeln!(out, "-- ")?;
     writeln!(out, "corral {}", env!("CARGO_PKG_VERSION"))?;
@@ -108,6 +108,6 @@ mod tests {
             PatchHeader { author: "A <a@b>", date: 0, number: 1, total: 2, subject: "Track", body: "Why.\n" };
         let text = format_patch(&header, &[change], &|c| format!("repo/{}", c.display)).unwrap();
         assert!(text.starts_with("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Thu, 01 Jan 1970 00:00:00 +0000\nSubject: [PATCH 1/2] Track\n\nWhy.\n---\n repo/src/lib.rs | "));
-        assert!(text.contains("diff --git a/repo/src/lib.rs b/repo/src/lib.rs\n--- a/repo/src/lib.rs\n+++ b/repo/src/lib.rs\n@@ -1 +1 @@\n-a\n+b\n-- \ncorral "));
+        assert!(text.contains("diff --git a/repo/src/lib.rs b/repo/src/lib.rs\nindex 78981922613b2afb6025042ff6bd878ac1994e85..61780798228d17af2d34fce4cfbdf35556832472\n--- a/repo/src/lib.rs\n+++ b/repo/src/lib.rs\n@@ -1 +1 @@\n-a\n+b\n-- \ncorral "));
     }
 }

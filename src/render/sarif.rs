@@ -154,6 +154,13 @@ fn result(site: &SpawnSite, path: &str, fingerprint: String) -> Value {
         }],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
     });
+    if let Some(lifetime) = &site.lifetime {
+        result["properties"] = json!({
+            "lifetime": lifetime.kind,
+            "lifetimeEvidence": lifetime.evidence,
+            "lifetimeUndecided": lifetime.undecided,
+        });
+    }
     // Only `list` shows settled sites. SARIF has a word for each: an exempt
     // site is a finding suppressed in the source, with its reason as the
     // justification; the others are not failures, so their level is "none".

@@ -323,6 +323,7 @@ mod tests {
                 wrapper_call: None,
             },
             source_line: text.into(),
+            lifetime: None,
         }
     }
 

@@ -137,7 +137,7 @@ fn plan_tree(tree: &ast::UseTree, prefix: &WrittenPath, unused: &dyn Fn(&str) ->
         path.segments.extend(written.segments);
     }
     let Some(list) = tree.use_tree_list() else {
-        return match bound_name(tree, prefix, &path) {
+        return match leaf_name(tree, prefix, &path) {
             Some(name) if unused(&name) => TreePlan::Removed,
             _ => TreePlan::Untouched,
         };
@@ -182,15 +182,6 @@ fn remove_children(children: &[(ast::UseTree, TreePlan)]) -> Vec<Edit> {
         }
     }
     edits
-}
-
-/// The name a leaf that this module may remove binds (see `leaf_name`):
-/// `crate`/`self`/`super` paths bind nothing it removes.
-fn bound_name(tree: &ast::UseTree, prefix: &WrittenPath, path: &WrittenPath) -> Option<String> {
-    if path.segments.first().is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super")) {
-        return None;
-    }
-    leaf_name(tree, prefix, path)
 }
 
 /// The name a leaf binds: its rename, its last segment, or for `self` in a

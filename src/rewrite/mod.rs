@@ -13,14 +13,16 @@ use std::path::{Path, PathBuf};
 
 use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxKind, ast, ast::HasName};
 
-use crate::config::Config;
+use crate::config::{Config, LongLivedMode};
 use crate::discover::{Package, SourceFile as Discovered, TargetKind, Workspace};
 use crate::edit::{self, Edit};
 use crate::parse::syntax_edition;
+use crate::sites::lifetime::LifetimeKind;
 use crate::sites::model::{Capture, Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{
-    HEADER, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate, workspace_dependencies,
+    HEADER, HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate,
+    workspace_dependencies,
 };
 
 /// File texts the plan reads, by path; a path absent from the map does not exist.
@@ -50,6 +52,16 @@ pub struct SiteOutcome {
 pub enum Conversion {
     OwnTracker,
     GlobalHelper,
+    /// Not tracked: its task runs until shutdown, so the exempt marker went
+    /// above it with the evidence as the reason (`long-lived = "exempt"`).
+    ExemptLongLived,
+}
+
+impl Conversion {
+    /// Whether the site now goes through a tracker.
+    pub fn is_tracked(self) -> bool {
+        matches!(self, Conversion::OwnTracker | Conversion::GlobalHelper)
+    }
 }
 
 /// The whole migration.
@@ -57,6 +69,9 @@ pub enum Conversion {
 pub struct Plan {
     pub changes: Vec<FileChange>,
     pub outcomes: Vec<SiteOutcome>,
+    /// What the audit must tell beyond the sites (a helper that cannot meet
+    /// its crate's `rust-version`, say).
+    pub warnings: Vec<String>,
 }
 
 /// Where a crate's helper lives and how sites name it.
@@ -98,7 +113,7 @@ struct Pending<'a> {
     edits: Vec<Edit>,
     edition: Edition,
     package: Option<String>,
-    converted: Vec<(&'a SpawnSite, bool)>,
+    converted: Vec<(&'a SpawnSite, Conversion)>,
 }
 
 /// What a plan covers.
@@ -162,7 +177,26 @@ pub fn plan(
         let mut edits: Vec<Edit> = Vec::new();
         let mut hoists: Vec<call::Hoist> = Vec::new();
         let mut converted = Vec::new();
+        let eol = line_ending(text);
         for site in &file_sites {
+            if let Some(lifetime) = site.lifetime.as_ref().filter(|l| l.kind == LifetimeKind::LongLived) {
+                match config.long_lived {
+                    LongLivedMode::Exempt => {
+                        edits.push(exempt_edit(text, site, &config.marker, &lifetime.exempt_reason(), eol));
+                        converted.push((*site, Conversion::ExemptLongLived));
+                        continue;
+                    }
+                    LongLivedMode::Leave => {
+                        let reason = format!(
+                            "runs until shutdown ({}): left bare, as `long-lived = \"leave\"` asks",
+                            lifetime.evidence
+                        );
+                        outcomes.push(SiteOutcome { site: (*site).clone(), result: Err(reason) });
+                        continue;
+                    }
+                    LongLivedMode::Track => {}
+                }
+            }
             let field = site.context.method.as_ref().filter(|m| m.self_kind.is_some()).and_then(|m| {
                 Some((m.tracker_field.clone()?, m.tracker_capture.clone().unwrap_or(Capture::Clone)))
             });
@@ -184,7 +218,9 @@ pub fn plan(
                     if let Some(hoist) = hoist.filter(|h| !hoists.contains(h)) {
                         hoists.push(hoist);
                     }
-                    converted.push((*site, own_tracker));
+                    let conversion =
+                        if own_tracker { Conversion::OwnTracker } else { Conversion::GlobalHelper };
+                    converted.push((*site, conversion));
                 }
                 Err(reason) => outcomes.push(SiteOutcome { site: (*site).clone(), result: Err(reason) }),
             }
@@ -192,7 +228,6 @@ pub fn plan(
         if converted.is_empty() {
             continue;
         }
-        let eol = line_ending(text);
         edits.extend(hoists.iter().map(|hoist| hoist_edit(text, hoist, eol)));
         // Sites that use their struct's own tracker may still name the helper
         // (`track_thread`); a crate whose sites never do gets no helper.
@@ -213,14 +248,14 @@ pub fn plan(
         );
     }
 
-    let mut changes = install_helpers(workspace, homes.values(), sources, &mut pending);
+    let (mut changes, warnings) = install_helpers(workspace, homes.values(), sources, &mut pending);
     for (path, file) in pending {
         let result = finish_file(&file, globs.get(&file.display).map_or(&[][..], Vec::as_slice));
         match result {
             Ok(new_text) => {
-                outcomes.extend(file.converted.iter().map(|(site, own)| SiteOutcome {
+                outcomes.extend(file.converted.iter().map(|(site, conversion)| SiteOutcome {
                     site: (*site).clone(),
-                    result: Ok(if *own { Conversion::OwnTracker } else { Conversion::GlobalHelper }),
+                    result: Ok(*conversion),
                 }));
                 changes.push(FileChange {
                     path,
@@ -239,7 +274,7 @@ pub fn plan(
     }
     changes.sort_by(|a, b| a.display.cmp(&b.display));
     outcomes.sort_by(|a, b| (&a.site.path, a.site.start).cmp(&(&b.site.path, b.site.start)));
-    Plan { changes, outcomes }
+    Plan { changes, outcomes, warnings }
 }
 
 /// Applies a file's edits, removes the imports they made unused, and checks
@@ -267,21 +302,35 @@ fn install_helpers<'a>(
     homes: impl Iterator<Item = &'a HelperHome>,
     sources: &'a Sources,
     pending: &mut BTreeMap<PathBuf, Pending<'a>>,
-) -> Vec<FileChange> {
+) -> (Vec<FileChange>, Vec<String>) {
     let root_manifest = sources.get(&workspace.root.join("Cargo.toml")).map(String::as_str).unwrap_or("");
     let workspace_deps = workspace_dependencies(root_manifest);
     let mut manifests_done = HashSet::new();
     let mut changes = Vec::new();
+    let mut warnings = Vec::new();
     for home in homes {
         let package = &workspace.packages[home.package];
         let Some(root_text) = sources.get(&home.root) else { continue };
         let eol = line_ending(root_text);
+        if let Some(version) = package.rust_version.filter(|version| *version < HELPER_NEEDS) {
+            warnings.push(format!(
+                "{}: rust-version {version} is older than Rust {HELPER_NEEDS}, which the helper needs (a `const` \
+                 `Mutex::new`; tokio-util's TaskTracker itself needs 1.56): raise it, or rewrite {} for it",
+                package.name,
+                display_of(workspace, &home.file)
+            ));
+        }
         if !sources.contains_key(&home.file) {
             changes.push(FileChange {
                 path: home.file.clone(),
                 display: display_of(workspace, &home.file),
                 original: None,
-                new_text: helper_module(home.public, eol, indents_with_tabs(root_text)),
+                new_text: helper_module(HelperStyle {
+                    public: home.public,
+                    line_ending: eol,
+                    tabs: indents_with_tabs(root_text),
+                    rust_version: package.rust_version,
+                }),
                 package: Some(package.name.clone()),
             });
         }
@@ -318,7 +367,7 @@ fn install_helpers<'a>(
             }
         }
     }
-    changes
+    (changes, warnings)
 }
 
 /// Whether a crate root declares a module `name` (in any form).
@@ -452,6 +501,21 @@ fn line_ending(text: &str) -> &'static str {
 fn parse_errors(text: &str, edition: Edition) -> usize {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     SourceFile::parse(body, edition).errors().len()
+}
+
+/// `// spawn-exempt: <reason>` on a line of its own above the statement that
+/// holds the site (above the call's line in expression position), indented
+/// like that line, where the scan finds the marker.
+fn exempt_edit(text: &str, site: &SpawnSite, marker: &str, reason: &str, eol: &str) -> Edit {
+    let anchor = site.context.statement_start.unwrap_or(site.start) as usize;
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let line_start = text[..anchor].rfind('\n').map_or(bom, |i| i + 1);
+    let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    Edit::insert(
+        line_start as u32,
+        format!("{indent}// {marker}: {reason}{eol}"),
+        "exempt a task that runs until shutdown",
+    )
 }
 
 /// `let tracker = self.tracker.clone();` before a statement, indented like it.

@@ -22,6 +22,10 @@ pub fn forced(workspace: &Workspace, findings: &SemanticFindings) -> Forced {
     let mut names = HashSet::new();
     for call in findings.calls.iter().filter(|c| c.exact) {
         let Some(file) = index.get(&call.file) else { continue };
+        // Kept for a call that did not resolve too: the syntax tier may have a site there.
+        if let Some(lifetime) = &call.lifetime {
+            forced.lifetimes.insert((file, call.start, call.end), lifetime.clone());
+        }
         let resolved = match &call.resolution {
             Resolution::Spawn(family) => {
                 names.insert(call.name.clone());
@@ -71,6 +75,7 @@ pub fn add_macro_body_sites(workspace: &Workspace, findings: &SemanticFindings, 
             in_test: false,
             context: SiteContext { in_macro: Some("macro_rules!".into()), ..SiteContext::default() },
             source_line: line_text,
+            lifetime: None,
         });
     }
     result.sites.sort_by(|a, b| (&a.path, a.start, a.end).cmp(&(&b.path, b.start, b.end)));

@@ -12,6 +12,7 @@
 //! by identity, found once by walking the dependency crates' modules, never by
 //! comparing path strings.
 
+mod lifetime;
 mod load;
 pub mod merge;
 mod prune;
@@ -21,6 +22,7 @@ mod walk;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::sites::lifetime::Lifetime;
 use crate::sites::model::Family;
 
 pub use load::Options;
@@ -59,6 +61,11 @@ pub struct SemanticCall {
     /// Whether the call's text is in the macro call's own input, so that its
     /// range is the call itself (false for a call a `macro_rules!` body writes).
     pub exact: bool,
+    /// For a spawn (or a call named like one that did not resolve) whose task hands its run
+    /// to a function of the workspace (`run(listener)`, `server.start()`), how long the task
+    /// runs as that function's body shows, wherever it is written. The syntax tier reads only
+    /// a function of the spawn's own file; `merge` hands this to the sites it left undecided.
+    pub lifetime: Option<Lifetime>,
 }
 
 impl SemanticCall {

@@ -1,14 +1,16 @@
 //! Every call of the workspace's own files, macro expansions included, resolved
-//! against the catalogue.
+//! against the catalogue; for a spawn written in a file, the function its task
+//! hands its run to is read too (see `lifetime`).
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ra_ap_hir::{Crate, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
+use ra_ap_hir::{Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
 use ra_ap_ide_db::{EditionedFileId, FxHashSet, RootDatabase};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasVisibility};
 
+use super::lifetime;
 use super::targets::Targets;
 use super::{GlobImport, Options, Resolution, SemanticCall, SemanticFindings};
 
@@ -205,29 +207,21 @@ impl Walker<'_, '_> {
         if !named_like_spawn && resolution.family().is_none() {
             return None;
         }
-        self.locate(node, &callee, name, via_macro, resolution)
+        let mut found = self.locate(node, &callee, name, via_macro, resolution)?;
+        // A call this tier could not resolve may still be a spawn to the syntax tier (a
+        // `thread::Builder` that inference over the stub standard library loses), so its task
+        // is read too. A spawn a macro expansion holds is left to the syntax tier's reading of
+        // its tokens.
+        if !via_macro && matches!(found.resolution, Resolution::Spawn(_) | Resolution::Unresolved) {
+            found.lifetime = lifetime::task_lifetime(&self.sema, node);
+        }
+        Some(found)
     }
 
     /// A call inside an item an attribute macro rewrites: resolve it in the expansion.
     fn through_attributes(&self, node: &SyntaxNode) -> Option<Resolution> {
-        let expanded = self.sema.descend_node_into_attributes(ast::Expr::cast(node.clone())?);
-        for copy in expanded.into_iter().filter(|e| e.syntax() != node) {
-            let f = match &copy {
-                ast::Expr::MethodCallExpr(call) => self.sema.resolve_method_call(call),
-                ast::Expr::CallExpr(call) => match call.expr()? {
-                    ast::Expr::PathExpr(callee) => match self.sema.resolve_path(&callee.path()?) {
-                        Some(PathResolution::Def(ModuleDef::Function(f))) => Some(f),
-                        _ => None,
-                    },
-                    _ => None,
-                },
-                _ => None,
-            };
-            if let Some(f) = f {
-                return Some(self.targets.classify(self.db, f));
-            }
-        }
-        None
+        let function = callee_in_attributes(&self.sema, &ast::Expr::cast(node.clone())?)?;
+        Some(self.targets.classify(self.db, function))
     }
 
     /// Where a call's text is: the call itself when it (or a macro call's input)
@@ -268,6 +262,7 @@ impl Walker<'_, '_> {
             resolution,
             via_macro,
             exact,
+            lifetime: None,
         })
     }
 
@@ -287,6 +282,28 @@ impl Walker<'_, '_> {
         let path = self.vfs.file_path(file.file_id(self.db));
         path.as_path().map(|p| PathBuf::from(p.as_str()))
     }
+}
+
+/// The function a call calls: a method through inference, a path through name resolution.
+pub(super) fn callee_function(sema: &Semantics<'_, RootDatabase>, call: &ast::Expr) -> Option<Function> {
+    match call {
+        ast::Expr::MethodCallExpr(call) => sema.resolve_method_call(call),
+        ast::Expr::CallExpr(call) => {
+            let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+            match sema.resolve_path(&callee.path()?)? {
+                PathResolution::Def(ModuleDef::Function(function)) => Some(function),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The function a call inside an item that an attribute macro rewrites calls, resolved in
+/// the expansion.
+pub(super) fn callee_in_attributes(sema: &Semantics<'_, RootDatabase>, call: &ast::Expr) -> Option<Function> {
+    let expanded = sema.descend_node_into_attributes(call.clone());
+    expanded.iter().filter(|copy| copy.syntax() != call.syntax()).find_map(|copy| callee_function(sema, copy))
 }
 
 impl Resolution {

@@ -201,6 +201,7 @@ impl<'a> Classifier<'a> {
             in_test,
             context: self.site_context(candidate),
             source_line: candidate.source_line.clone(),
+            lifetime: candidate.lifetime.clone(),
         })
     }
 

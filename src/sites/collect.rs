@@ -6,6 +6,7 @@
 use ra_ap_syntax::{AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, ast, ast::HasName};
 
 use super::context::{CallContext, context_of, handle_use};
+use super::lifetime::{Lifetime, classify_task};
 use super::model::HandleUse;
 use super::receiver::{Receiver, receiver_of, type_path};
 use super::trees::TreeSet;
@@ -131,6 +132,8 @@ pub struct Candidate {
     /// Whether any argument is already wrapped (`tracker.track_future(f)`), for
     /// configured spawns whose task argument is not the first.
     pub wraps_an_argument: bool,
+    /// How long the task (the first argument) runs, as far as its body shows.
+    pub lifetime: Option<Lifetime>,
 }
 
 /// Runs the per-file pass.
@@ -261,6 +264,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 first_arg_callee: first_arg_callee(&node),
                 first_arg_name: first_arg_name(&node),
                 wraps_an_argument: wraps_an_argument(&node),
+                lifetime: first_arg(&node).map(|task| classify_task(&task)),
                 context,
             });
         }
@@ -293,15 +297,20 @@ fn wraps_an_argument(call: &ra_ap_syntax::SyntaxNode) -> bool {
     })
 }
 
-/// A call's first argument, when it is a single name.
-fn first_arg_name(call: &ra_ap_syntax::SyntaxNode) -> Option<String> {
+/// A call's first argument: the task, for every spawn of the catalogue.
+fn first_arg(call: &ra_ap_syntax::SyntaxNode) -> Option<ast::Expr> {
     use ra_ap_syntax::ast::HasArgList;
     let args = match ast::Expr::cast(call.clone())? {
         ast::Expr::CallExpr(c) => c.arg_list()?,
         ast::Expr::MethodCallExpr(m) => m.arg_list()?,
         _ => return None,
     };
-    match args.args().next()? {
+    args.args().next()
+}
+
+/// A call's first argument, when it is a single name.
+fn first_arg_name(call: &ra_ap_syntax::SyntaxNode) -> Option<String> {
+    match first_arg(call)? {
         ast::Expr::PathExpr(p) => Some(p.path()?.as_single_name_ref()?.text().to_string()),
         _ => None,
     }
@@ -309,13 +318,7 @@ fn first_arg_name(call: &ra_ap_syntax::SyntaxNode) -> Option<String> {
 
 /// The last segment of the callee of a call's first argument, if it is a call.
 fn first_arg_callee(call: &ra_ap_syntax::SyntaxNode) -> Option<String> {
-    use ra_ap_syntax::ast::HasArgList;
-    let args = match ast::Expr::cast(call.clone())? {
-        ast::Expr::CallExpr(c) => c.arg_list()?,
-        ast::Expr::MethodCallExpr(m) => m.arg_list()?,
-        _ => return None,
-    };
-    match args.args().next()? {
+    match first_arg(call)? {
         ast::Expr::CallExpr(c) => match c.expr()? {
             ast::Expr::PathExpr(p) => Some(p.path()?.segment()?.name_ref()?.text().to_string()),
             _ => None,

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
+use super::lifetime::Lifetime;
+
 /// Which task-starting function a site calls.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]
@@ -251,6 +253,10 @@ pub struct SpawnSite {
     /// The text of the line the call starts on, for rustc-style snippets.
     #[serde(skip)]
     pub source_line: String,
+    /// How long the task it starts runs, as far as its body shows; `None`
+    /// for sites that are not classified (see `scan::classify_lifetimes`).
+    #[serde(skip)]
+    pub lifetime: Option<Lifetime>,
 }
 
 /// A problem with one input file; the run goes on without it.

@@ -1,0 +1,82 @@
+//! How long a spawned task runs, when it hands its run to a function of another file.
+//!
+//! The syntax tier reads a task's body, and one level of the function it hands its run to
+//! when the task's own file defines that function (`sites::lifetime`). A task such as
+//! `tokio::spawn(server::run(listener))` with `run` in another module, or
+//! `thread::spawn(move || broker.start())` with `start` a method written elsewhere, stays
+//! undecided there. This tier knows what the call names: it resolves the call to its
+//! `hir::Function`, takes that function's source from its own file, and reads the body one
+//! level deep, as the syntax tier reads a function of the task's file.
+
+use ra_ap_hir::{AsAssocItem, AssocItem, AssocItemContainer, Function, HasSource, Impl, Semantics};
+use ra_ap_ide_db::RootDatabase;
+use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
+
+use super::walk::{callee_function, callee_in_attributes};
+use crate::sites::lifetime::{Lifetime, classify_function, classify_task, task_call};
+
+/// How long the task that the spawn call `spawn` (or a call that may be one) starts runs,
+/// read through the function the task hands its run to. `None` when the syntax tier decides
+/// alone, when the task hands its run to no call, or when that call does not resolve to a
+/// function this tier can read.
+pub(super) fn task_lifetime(sema: &Semantics<'_, RootDatabase>, spawn: &SyntaxNode) -> Option<Lifetime> {
+    // The syntax tier takes the first argument for the task: the same one is read here, so
+    // that both tiers speak of the same task.
+    let args = match ast::Expr::cast(spawn.clone())? {
+        ast::Expr::CallExpr(call) => call.arg_list()?,
+        ast::Expr::MethodCallExpr(call) => call.arg_list()?,
+        _ => return None,
+    };
+    let task = args.args().next()?;
+    if !classify_task(&task).undecided {
+        return None;
+    }
+    let call = task_call(&task)?;
+    let function = (callee_function(sema, &call))
+        .or_else(|| callee_in_attributes(sema, &call))
+        .or_else(|| inherent_method(sema, &call))?;
+    read(sema.db, function)
+}
+
+/// The inherent method a method call names, found by the receiver's type. Inference can know
+/// the receiver's type and still resolve no method: over the stub standard library, rumqttd's
+/// `server.start(..)` on a `Server<V4>` whose impl is bounded `P: Protocol + Clone + Send`
+/// resolves to nothing. When that type has one inherent method of the name, it is the one
+/// called.
+fn inherent_method(sema: &Semantics<'_, RootDatabase>, call: &ast::Expr) -> Option<Function> {
+    let ast::Expr::MethodCallExpr(call) = call else { return None };
+    let db = sema.db;
+    let receiver = sema.type_of_expr(&call.receiver()?)?.original.strip_references();
+    receiver.as_adt()?;
+    let name = call.name_ref()?;
+    let mut methods = (Impl::all_for_type(db, receiver).into_iter())
+        .filter(|implementation| implementation.trait_(db).is_none())
+        .flat_map(|implementation| implementation.items(db))
+        .filter_map(|item| match item {
+            AssocItem::Function(function) if function.name(db).as_str() == name.text() => Some(function),
+            _ => None,
+        });
+    let method = methods.next()?;
+    methods.next().is_none().then_some(method)
+}
+
+/// Reads a function of the workspace's own crates as the task, one level deep.
+fn read(db: &RootDatabase, function: Function) -> Option<Lifetime> {
+    // A dependency's function is often a constructor of a future or a builder, whose body
+    // is not the run: only the workspace's own code is read, as the syntax tier reads it.
+    if !function.module(db).krate(db).origin(db).is_local() {
+        return None;
+    }
+    // A trait's own body is a default that the impl the call reaches may override.
+    if let Some(item) = function.as_assoc_item(db)
+        && matches!(item.container(db), AssocItemContainer::Trait(_))
+    {
+        return None;
+    }
+    let source = function.source(db)?;
+    // A function a macro writes has no text of its own to quote in evidence.
+    if source.file_id.is_macro() || source.value.body().is_none() {
+        return None;
+    }
+    Some(classify_function(&source.value))
+}
