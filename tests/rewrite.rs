@@ -229,3 +229,31 @@ fn a_tracker_behind_a_type_alias_is_the_structs_own() {
     );
     assert!(run.stderr.contains("1 converted (1 own tracker, 0 global helper)"), "{}", run.stderr);
 }
+
+/// `long-lived = "track"` converts a task that never ends like any other;
+/// `"leave"` changes nothing and keeps it a finding, with the reason.
+#[test]
+fn long_lived_can_be_tracked_or_left() {
+    let lib = "pub fn start(listener: std::net::TcpListener) {\n    std::thread::spawn(move || {\n        for stream in listener.incoming() {\n            drop(stream);\n        }\n    });\n}\n";
+    let tracked = common::Scratch::package(lib);
+    tracked.file("corral.toml", "long-lived = \"track\"\n");
+    let run = common::Run::of(common::corral(tracked.path()).args(["diff", ".", "--color", "never"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("+    crate::tasks::spawn_thread(move || {\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("spawn-exempt"), "{}", run.stdout);
+
+    let left = common::Scratch::package(lib);
+    left.file("corral.toml", "long-lived = \"leave\"\n");
+    let run = common::Run::of(common::corral(left.path()).args(["diff", ".", "--color", "never"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.is_empty(), "nothing to change: {}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "runs until shutdown (loops on `listener.incoming()` until it closes): left bare, as `long-lived = \"leave\"` asks"
+        ),
+        "{}",
+        run.stderr
+    );
+    let check = common::Run::of(common::corral(left.path()).args(["check", ".", "--color", "never"]));
+    assert_eq!(check.code, 1, "the site stays a finding: {check:?}");
+}
