@@ -39,11 +39,10 @@ pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
 }
 
 fn patch(args: &PatchArgs, out: &mut impl Write) -> Result<Outcome> {
-    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format };
-    let (mut scanned, mut plan, problems) = plan_migration(&args.workspace, options)?;
     // Each slice carries the lock change its own manifest edits need (below),
-    // so that its patch alone on the base builds with `--locked`.
-    plan.changes.retain(|change| change.path != scanned.workspace.root.join("Cargo.lock"));
+    // so that its patch alone on the base builds with `--locked`: no lock for the whole plan.
+    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format, lock: false };
+    let (mut scanned, plan, problems) = plan_migration(&args.workspace, options)?;
     let root = args.workspace.path.to_string_lossy();
     let root_dir = &scanned.workspace.root;
     // Patches name files as the repository does, so that `git am` at its top applies them.
@@ -175,8 +174,6 @@ pub(super) struct Scanned {
     pub formatting: FormatReport,
     /// Why `Cargo.lock` was not brought up to date with the manifest edits, when it was not.
     pub lock_not_updated: Option<String>,
-    /// What the lock update changed (`added tokio-util 0.7.20`), for the audit.
-    pub lock_summary: Vec<String>,
 }
 
 /// How a migration is planned and finished.
@@ -185,6 +182,8 @@ pub(super) struct MigrationOptions {
     pub mode: PlanMode,
     /// Run rustfmt on what the plan writes (`--no-format` turns it off).
     pub format: bool,
+    /// Add the `Cargo.lock` change of the whole plan (`patch` makes one per slice instead).
+    pub lock: bool,
 }
 
 fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
@@ -200,10 +199,9 @@ fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
         sources: Sources::new(),
         semantic,
         globs: Default::default(),
-        options: MigrationOptions { mode: PlanMode::Migrate, format: false },
+        options: MigrationOptions { mode: PlanMode::Migrate, format: false, lock: false },
         formatting: FormatReport::default(),
         lock_not_updated: None,
-        lock_summary: Vec::new(),
     })
 }
 
@@ -271,17 +269,16 @@ pub(super) fn make_plan(scanned: &mut Scanned, sites: &[SpawnSite]) -> Plan {
         scanned.formatting =
             format::format_changes(&mut plan.changes, &|change| edition_of(workspace, change));
     }
+    if !scanned.options.lock {
+        return plan;
+    }
+    scanned.lock_not_updated = None;
     match lock_change(&scanned.workspace, &plan.changes) {
         Ok(Some(lock)) => {
-            scanned.lock_summary = lock_diff_summary(lock.original.as_deref().unwrap_or(""), &lock.new_text);
             plan.changes.push(lock);
             plan.changes.sort_by(|a, b| a.display.cmp(&b.display));
-            scanned.lock_not_updated = None;
         }
-        Ok(None) => {
-            scanned.lock_summary.clear();
-            scanned.lock_not_updated = None;
-        }
+        Ok(None) => {}
         Err(why) => scanned.lock_not_updated = Some(why),
     }
     plan
@@ -294,8 +291,7 @@ pub(super) fn lock_change(
     workspace: &Workspace,
     changes: &[FileChange],
 ) -> Result<Option<FileChange>, String> {
-    let is_manifest = |change: &&FileChange| change.path.file_name().is_some_and(|n| n == "Cargo.toml");
-    if !changes.iter().any(|change| is_manifest(&change)) {
+    if !changes.iter().any(|change| change.path.file_name().is_some_and(|n| n == "Cargo.toml")) {
         return Ok(None);
     }
     // cargo runs in a scratch copy that mirrors absolute paths.
@@ -360,7 +356,7 @@ fn edition_of(workspace: &Workspace, change: &FileChange) -> discover::Edition {
 }
 
 fn diff(args: &DiffArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
-    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format };
+    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format, lock: true };
     let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
     let root = args.workspace.path.to_string_lossy();
     if args.stat {
@@ -384,7 +380,7 @@ fn diff(args: &DiffArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
 }
 
 fn apply(args: &ApplyArgs, out: &mut impl Write) -> Result<Outcome> {
-    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format };
+    let options = MigrationOptions { mode: PlanMode::Migrate, format: !args.no_format, lock: true };
     let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
     if args.verify || args.verify_cmd.is_some() {
         refuse_dirty(&scanned, &plan, args.allow_dirty)?;
@@ -412,7 +408,7 @@ fn refuse_dirty(scanned: &Scanned, plan: &Plan, allow_dirty: bool) -> Result<()>
 }
 
 fn init(args: &InitArgs, out: &mut impl Write) -> Result<Outcome> {
-    let options = MigrationOptions { mode: PlanMode::HelpersOnly, format: !args.no_format };
+    let options = MigrationOptions { mode: PlanMode::HelpersOnly, format: !args.no_format, lock: true };
     let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
     write_plan(&args.workspace, true, &scanned, &plan, &problems, out)
 }
@@ -509,12 +505,10 @@ pub(super) fn write_audit(
         writeln!(out, "warning: {warning}")?;
     }
     write_formatting(root, &scanned.formatting, out)?;
-    if !scanned.lock_summary.is_empty() {
-        writeln!(
-            out,
-            "Cargo.lock, as cargo resolves the new dependencies: {}",
-            scanned.lock_summary.join(", ")
-        )?;
+    let lock_path = scanned.workspace.root.join("Cargo.lock");
+    if let Some(lock) = plan.changes.iter().find(|change| change.path == lock_path) {
+        let moved = lock_diff_summary(lock.original.as_deref().unwrap_or(""), &lock.new_text);
+        writeln!(out, "Cargo.lock, as cargo resolves the new dependencies: {}", moved.join(", "))?;
     }
     if let Some(why) = &scanned.lock_not_updated {
         writeln!(out, "Cargo.lock not updated: {why}; run `{UPDATE_BY_HAND}`")?;
