@@ -45,6 +45,9 @@ pub struct Config {
     pub wrappers: WrapperMode,
     /// What the rewrite does with a task that runs until shutdown.
     pub long_lived: LongLivedMode,
+    /// The baseline file `check` reads (`--baseline`), resolved against the
+    /// configuration file's folder.
+    pub baseline: Option<PathBuf>,
     /// The file the configuration was read from; `None` for the defaults.
     pub source: Option<PathBuf>,
 }
@@ -114,6 +117,7 @@ impl Default for Config {
             extra_spawns: Vec::new(),
             wrappers: WrapperMode::Body,
             long_lived: LongLivedMode::Exempt,
+            baseline: None,
             source: None,
         }
     }
@@ -218,6 +222,7 @@ struct RawConfig {
     spawn: Vec<RawSpawn>,
     wrappers: Option<WrapperMode>,
     long_lived: Option<LongLivedMode>,
+    baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -448,6 +453,7 @@ impl RawConfig {
             extra_spawns,
             wrappers: self.wrappers.unwrap_or_default(),
             long_lived: self.long_lived.unwrap_or_default(),
+            baseline: self.baseline.map(|path| file.origin.parent().unwrap_or(Path::new("")).join(path)),
             source: Some(file.origin.to_path_buf()),
         })
     }

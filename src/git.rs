@@ -5,6 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::gate::since::ChangedLines;
+
 /// The files among `paths` that git reports with uncommitted changes (staged,
 /// unstaged or untracked); empty outside a git work tree or without git.
 pub fn dirty_files(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -59,6 +61,47 @@ pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
         .filter(|entry| !entry.is_empty())
         .map(|entry| top.join(String::from_utf8_lossy(entry).as_ref()))
         .collect())
+}
+
+/// The lines added or modified between `rev` and the work tree (renames
+/// followed, untracked files new as a whole), and the top of the work tree
+/// the paths are relative to.
+pub fn changed_lines(root: &Path, rev: &str) -> Result<(PathBuf, ChangedLines), String> {
+    let dir = work_dir(root);
+    let top = toplevel(dir).ok_or_else(|| format!("{} is not inside a git work tree", dir.display()))?;
+    let git = |args: &[&str]| -> Result<Vec<u8>, String> {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(&top)
+            .args(["-c", "core.quotePath=false"])
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !output.status.success() {
+            return Err(format!("git {}: {}", args[0], String::from_utf8_lossy(&output.stderr).trim()));
+        }
+        Ok(output.stdout)
+    };
+    // `rev^{commit}` turns a typo into "unknown revision" rather than a path.
+    git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        .map_err(|_| format!("--since {rev}: not a git revision here"))?;
+    let diff = git(&[
+        "diff",
+        "-U0",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        rev,
+        "--",
+    ])?;
+    let mut changed = ChangedLines::parse_diff(&String::from_utf8_lossy(&diff))?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard", "--full-name", "-z"])?;
+    for entry in untracked.split(|&b| b == 0).filter(|entry| !entry.is_empty()) {
+        changed.add_whole_file(PathBuf::from(String::from_utf8_lossy(entry).as_ref()));
+    }
+    Ok((top, changed))
 }
 
 /// `Name <email>` from git's configuration, if it has one.

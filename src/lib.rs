@@ -12,6 +12,7 @@ pub mod config;
 pub mod discover;
 pub mod edit;
 pub mod format;
+pub mod gate;
 pub mod git;
 pub mod lockfile;
 pub mod parse;

@@ -19,7 +19,7 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List bare, un-exempted spawns; exit 1 when there are any (the CI gate).
-    Check(ScanArgs),
+    Check(CheckArgs),
     /// List every spawn site with its verdict, and an audit summary per crate.
     List(ScanArgs),
     /// Print the whole migration as a unified diff (`git apply` takes it); change nothing.
@@ -144,6 +144,32 @@ pub struct InitArgs {
     /// Leave the rewritten files as corral edits them, without running rustfmt on them.
     #[arg(long)]
     pub no_format: bool,
+}
+
+/// `check`'s options: the report's, and which findings fail the gate.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Only gate these files (a pre-commit hook passes the staged ones); the
+    /// workspace at PATH is still read whole to resolve names.
+    #[arg(value_name = "FILE", num_args = 0.., trailing_var_arg = false)]
+    pub files: Vec<PathBuf>,
+
+    /// Only report findings on lines added or changed since this git revision
+    /// (the work tree against REV, untracked files included, renames followed).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+
+    /// Only report findings that are not in this baseline file (see `--write-baseline`);
+    /// also config key `baseline`.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every finding of today to FILE as the baseline, and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["since", "files"])]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Options of the commands that report sites.

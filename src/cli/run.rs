@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Outcome;
 use super::args::{
-    ApplyArgs, Args, Command, DiffArgs, FormatChoice, InitArgs, PatchArgs, ScanArgs, SplitChoice,
+    ApplyArgs, Args, CheckArgs, Command, DiffArgs, FormatChoice, InitArgs, PatchArgs, ScanArgs, SplitChoice,
     WorkspaceArgs,
 };
 use crate::apply::{self, WriteResult, write_changes};
@@ -15,6 +15,8 @@ use crate::codeowners::{self, CodeOwners};
 use crate::config::{self, Config};
 use crate::discover::{self, FileFilter, Workspace};
 use crate::format::{self, FormatReport};
+use crate::gate::baseline::Baseline;
+use crate::gate::{self, Gate, LeftOut};
 use crate::git::{self, dirty_files};
 use crate::lockfile::{LockInput, LockOutcome, UPDATE_BY_HAND, lock_diff_summary, updated_lock};
 use crate::patch;
@@ -29,8 +31,8 @@ use crate::sites::model::{FileProblem, SpawnSite, Verdict};
 
 pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
     match &args.command {
-        Command::Check(scan_args) => check_or_list(scan_args, render::Command::Check, color, out),
-        Command::List(scan_args) => check_or_list(scan_args, render::Command::List, color, out),
+        Command::Check(check_args) => check(check_args, color, out),
+        Command::List(scan_args) => list(scan_args, color, out),
         Command::Diff(diff_args) => diff(diff_args, color, out),
         Command::Apply(apply_args) => apply(apply_args, out),
         Command::Init(init_args) => init(init_args, out),
@@ -205,29 +207,84 @@ fn scan_workspace(args: &WorkspaceArgs) -> Result<Scanned> {
     })
 }
 
-fn check_or_list(
+fn list(args: &ScanArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
+    let scanned = scan_workspace(&args.workspace)?;
+    report(args, render::Command::List, &scanned, &scanned.result.sites, &LeftOut::default(), color, out)
+}
+
+/// The gate: every finding, or those `--since`, the baseline and the named
+/// files keep; or, with `--write-baseline`, today's findings into a file.
+fn check(args: &CheckArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {
+    let scanned = scan_workspace(&args.scan.workspace)?;
+    let root = args.scan.workspace.path.to_string_lossy();
+    if let Some(file) = &args.write_baseline {
+        let baseline = Baseline::new(gate::baseline_entries(&root, &scanned.result.sites));
+        apply::write_output(file, &baseline.to_text()).map_err(anyhow::Error::msg)?;
+        writeln!(
+            out,
+            "wrote {} with {}",
+            file.display(),
+            if baseline.findings.len() == 1 {
+                "1 finding".to_string()
+            } else {
+                format!("{} findings", baseline.findings.len())
+            }
+        )?;
+        report_problems(&root, &scanned.result.problems);
+        return Ok(if scanned.result.problems.is_empty() { Outcome::Clean } else { Outcome::Errors });
+    }
+    let baseline = match args.baseline.as_ref().or(scanned.config.baseline.as_ref()) {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| {
+                format!("cannot read the baseline {} (write it with --write-baseline)", file.display())
+            })?;
+            Some(Baseline::parse(&text).map_err(|why| anyhow::anyhow!("{}: {why}", file.display()))?)
+        }
+        None => None,
+    };
+    let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let files: Vec<PathBuf> = args.files.iter().map(|file| canonical(file)).collect();
+    let in_files = |shown: &str| files.contains(&canonical(Path::new(shown)));
+    let changed = match &args.since {
+        Some(rev) => Some(git::changed_lines(&scanned.workspace.root, rev).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let top = changed.as_ref().map(|(top, _)| canonical(top));
+    let was_changed = |shown: &str, line: u32| {
+        let (Some(top), Some((_, lines))) = (&top, &changed) else { return true };
+        canonical(Path::new(shown)).strip_prefix(top).is_ok_and(|relative| lines.contains(relative, line))
+    };
+    let gate = Gate {
+        files: (!args.files.is_empty()).then_some(&in_files as &dyn Fn(&str) -> bool),
+        since: args.since.as_deref().map(|rev| (rev, &was_changed as &dyn Fn(&str, u32) -> bool)),
+        baseline: baseline.as_ref(),
+    };
+    let (sites, left_out) = gate::apply(&root, scanned.result.sites.clone(), &gate);
+    report(&args.scan, render::Command::Check, &scanned, &sites, &left_out, color, out)
+}
+
+/// Prints `sites` as `command` shows them and decides the outcome.
+fn report(
     args: &ScanArgs,
     command: render::Command,
+    scanned: &Scanned,
+    sites: &[SpawnSite],
+    left_out: &LeftOut,
     color: bool,
     out: &mut impl Write,
 ) -> Result<Outcome> {
-    let Scanned { config, result, workspace, semantic, .. } = scan_workspace(&args.workspace)?;
+    let Scanned { config, result, workspace, semantic, .. } = scanned;
     let root = args.workspace.path.to_string_lossy();
-    let report = Report {
-        command,
-        root: &root,
-        sites: &result.sites,
-        problems: &result.problems,
-        marker: &config.marker,
-    };
+    let report =
+        Report { command, root: &root, sites, problems: &result.problems, marker: &config.marker, left_out };
     render::render(&report, format(args.format), color, out).context("cannot write the report")?;
     if args.tiers {
-        super::semantic::write_tiers(&root, &workspace, &config, semantic.as_ref(), out)?;
+        super::semantic::write_tiers(&root, workspace, config, semantic.as_ref(), out)?;
     }
     report_problems(&root, &result.problems);
     Ok(if !result.problems.is_empty() {
         Outcome::Errors
-    } else if command == render::Command::Check && result.sites.iter().any(|s| s.verdict.is_finding()) {
+    } else if command == render::Command::Check && sites.iter().any(|s| s.verdict.is_finding()) {
         Outcome::Findings
     } else {
         Outcome::Clean

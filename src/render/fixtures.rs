@@ -33,7 +33,7 @@ fn site(path: &str, line: u32, column: u32, source_line: &str, written_as: &str)
 }
 
 /// `tokio::spawn(..)` whose handle is dropped, in `serve`.
-pub(super) fn bare_tokio() -> SpawnSite {
+pub(crate) fn bare_tokio() -> SpawnSite {
     SpawnSite {
         context: SiteContext { function: Some("serve".to_string()), ..SiteContext::default() },
         ..site("src/lib.rs", 3, 5, "    tokio::spawn(async move { serve().await });\n", "tokio::spawn")
@@ -41,7 +41,7 @@ pub(super) fn bare_tokio() -> SpawnSite {
 }
 
 /// `handle.spawn(..)` in a method, with a marker that gives no reason.
-pub(super) fn bare_method_call() -> SpawnSite {
+pub(crate) fn bare_method_call() -> SpawnSite {
     let mut site = site("src/worker.rs", 12, 9, "        handle.spawn(async {});", "handle.spawn");
     // The callee of a method call is the method name, after the receiver.
     site.callee_start += "handle.".len() as u32;
@@ -66,7 +66,7 @@ pub(super) fn bare_method_call() -> SpawnSite {
 
 /// One site of each verdict, sorted by path then offset as the caller
 /// passes them.
-pub(super) fn sites() -> Vec<SpawnSite> {
+pub(crate) fn sites() -> Vec<SpawnSite> {
     let exempt = SpawnSite {
         verdict: Verdict::Exempt { reason: "the accept loop lives as long as the process".to_string() },
         ..site("src/lib.rs", 9, 9, "        task::spawn(accept_loop(listener));", "task::spawn")
@@ -103,7 +103,7 @@ pub(super) fn sites() -> Vec<SpawnSite> {
 }
 
 /// A file that could not be read.
-pub(super) fn problem() -> FileProblem {
+pub(crate) fn problem() -> FileProblem {
     FileProblem {
         path: PathBuf::from("src/broken.rs"),
         message: "stream did not contain valid UTF-8".to_string(),

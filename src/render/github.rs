@@ -7,7 +7,7 @@
 //! message, and `:` and `,` as well in properties, where they would end the
 //! property or the command.
 
-use super::summary::{Counts, check_line, list_line, problems_line};
+use super::summary::{Counts, check_line, left_out_line, list_line, problems_line};
 use super::{Command, Report, fix_hint, headline, problem_path, shown_path};
 use crate::sites::model::Verdict;
 use std::io::{self, Write};
@@ -52,6 +52,9 @@ pub(super) fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
         Command::List => list_line(&counts),
     };
     writeln!(out, "{summary}")?;
+    if let Some(line) = left_out_line(report.left_out).filter(|_| report.command == Command::Check) {
+        writeln!(out, "{line}")?;
+    }
     if let Some(line) = problems_line(report.problems.len()) {
         writeln!(out, "{line}")?;
     }
@@ -77,7 +80,14 @@ mod tests {
 
     fn print(command: Command, sites: &[SpawnSite]) -> String {
         let problems = [fixtures::problem()];
-        let report = Report { command, root: ".", sites, problems: &problems, marker: "spawn-exempt" };
+        let report = Report {
+            command,
+            root: ".",
+            sites,
+            problems: &problems,
+            marker: "spawn-exempt",
+            left_out: &crate::gate::LeftOut::default(),
+        };
         let mut out = Vec::new();
         render(&report, Format::Github, false, &mut out).unwrap();
         String::from_utf8(out).unwrap()

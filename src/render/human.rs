@@ -7,7 +7,7 @@
 //! Files that could not be scanned are named on stderr by the CLI, as they
 //! happen; here they only add the line saying the counts may be short.
 
-use super::summary::{Counts, check_line, list_line, problems_line};
+use super::summary::{Counts, check_line, left_out_line, list_line, problems_line};
 use super::{Command, Highlight, Report, fix_hint, headline, shown_path};
 use crate::sites::lifetime::{Lifetime, LifetimeKind};
 use crate::sites::model::{SpawnSite, Verdict};
@@ -66,6 +66,9 @@ fn check(report: &Report, renderer: &Renderer, out: &mut impl Write) -> io::Resu
         writeln!(out, "{}\n", renderer.render(message))?;
     }
     writeln!(out, "{}", check_line(&Counts::of(report.sites)))?;
+    if let Some(line) = left_out_line(report.left_out) {
+        writeln!(out, "{line}")?;
+    }
     if let Some(line) = problems_line(report.problems.len()) {
         writeln!(out, "{line}")?;
     }
@@ -276,7 +279,14 @@ mod tests {
     use crate::sites::model::{FileProblem, SpawnSite};
 
     fn print(command: Command, root: &str, sites: &[SpawnSite], problems: &[FileProblem]) -> String {
-        let report = Report { command, root, sites, problems, marker: "spawn-exempt" };
+        let report = Report {
+            command,
+            root,
+            sites,
+            problems,
+            marker: "spawn-exempt",
+            left_out: &crate::gate::LeftOut::default(),
+        };
         let mut out = Vec::new();
         render(&report, Format::Human, false, &mut out).unwrap();
         String::from_utf8(out).unwrap()
@@ -357,6 +367,7 @@ warning: exempt marker without a reason
             sites: &[fixtures::bare_tokio()],
             problems: &[],
             marker: "spawn-exempt",
+            left_out: &crate::gate::LeftOut::default(),
         };
         let mut out = Vec::new();
         render(&report, Format::Human, true, &mut out).unwrap();

@@ -38,6 +38,20 @@ struct Summary {
     files_with_findings: usize,
     problems: usize,
     verdicts: VerdictCounts,
+    /// Findings `check` did not report (`--since`, `--baseline`, named files).
+    left_out: LeftOutCounts,
+}
+
+#[derive(Serialize)]
+struct LeftOutCounts {
+    findings: usize,
+    in_baseline: usize,
+    unchanged: usize,
+    /// The revision of `--since`, when given.
+    since: Option<String>,
+    other_files: usize,
+    /// Baseline entries no finding matches any more; null without a baseline.
+    baseline_fixed: Option<usize>,
 }
 
 /// Keyed by `Verdict::name`, so a script can look a verdict up by the same
@@ -137,6 +151,14 @@ pub(super) fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 test_code: counts.test_code,
                 skipped: counts.skipped,
             },
+            left_out: LeftOutCounts {
+                findings: report.left_out.findings(),
+                in_baseline: report.left_out.in_baseline,
+                unchanged: report.left_out.unchanged,
+                since: report.left_out.since.clone(),
+                other_files: report.left_out.other_files,
+                baseline_fixed: report.left_out.fixed,
+            },
         },
         findings: report.shown().map(Finding::of).collect(),
         problems: report
@@ -159,8 +181,14 @@ mod tests {
     fn print(command: Command) -> Value {
         let sites = fixtures::sites();
         let problems = [fixtures::problem()];
-        let report =
-            Report { command, root: ".", sites: &sites, problems: &problems, marker: "spawn-exempt" };
+        let report = Report {
+            command,
+            root: ".",
+            sites: &sites,
+            problems: &problems,
+            marker: "spawn-exempt",
+            left_out: &crate::gate::LeftOut::default(),
+        };
         let mut out = Vec::new();
         render(&report, Format::Json, false, &mut out).unwrap();
         assert!(out.ends_with(b"}\n"));
@@ -229,6 +257,14 @@ mod tests {
                         "already-tracked": 1,
                         "test-code": 1,
                         "skipped": 2,
+                    },
+                    "left_out": {
+                        "findings": 0,
+                        "in_baseline": 0,
+                        "unchanged": 0,
+                        "since": null,
+                        "other_files": 0,
+                        "baseline_fixed": null,
                     },
                 })
             );

@@ -16,8 +16,9 @@ mod sarif;
 mod summary;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
+use crate::gate::LeftOut;
 use crate::sites::model::{FileProblem, SpawnSite, Verdict};
 use std::io::{self, Write};
 use std::path::Path;
@@ -63,6 +64,8 @@ pub struct Report<'a> {
     pub problems: &'a [FileProblem],
     /// The exempt marker word (`spawn-exempt`), quoted in the fix hints.
     pub marker: &'a str,
+    /// The findings `check` left out (`--since`, `--baseline`, named files), counted.
+    pub left_out: &'a LeftOut,
 }
 
 impl Report<'_> {

@@ -9,9 +9,9 @@
 //! its line number), so an alert survives code moving above it.
 
 use super::{Highlight, Report, headline, problem_path, shown_path};
+use crate::gate::fingerprint::Fingerprints;
 use crate::sites::model::{SpawnSite, Verdict};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -24,17 +24,13 @@ const BARE_SPAWN: usize = 0;
 const EXEMPT_WITHOUT_REASON: usize = 1;
 
 pub(super) fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    let mut occurrences = BTreeMap::new();
+    let mut fingerprints = Fingerprints::default();
     let results: Vec<Value> = report
         .shown()
         .map(|site| {
             let path = shown_path(report.root, &site.path);
-            let hash = fingerprint(&path, site);
-            // Identical lines in one file (two `tokio::spawn(run())` calls)
-            // would share a hash; counting them apart keeps both alerts.
-            let occurrence = occurrences.entry(hash).or_insert(0);
-            *occurrence += 1;
-            result(site, &path, format!("{hash:016x}:{occurrence}"))
+            let fingerprint = fingerprints.next(&path, site);
+            result(site, &path, fingerprint)
         })
         .collect();
     let notifications: Vec<Value> = report
@@ -211,24 +207,6 @@ fn encode_uri_path(path: &str, keep_colon: bool) -> String {
     uri
 }
 
-/// FNV-1a over the file, the family and the trimmed line text: stable across
-/// Rust releases and platforms, unlike `std`'s hashers, and blind to the line
-/// number and indentation, which change when code moves.
-fn fingerprint(path: &str, site: &SpawnSite) -> u64 {
-    let family = site.family.path();
-    let parts = [path, family.as_str(), site.source_line.trim()];
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (index, part) in parts.into_iter().enumerate() {
-        // A separator that text cannot hold, so `ab`+`c` differs from `a`+`bc`.
-        let separator: &[u8] = if index == 0 { &[] } else { &[0xff] };
-        for &byte in separator.iter().chain(part.as_bytes()) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::fixtures;
@@ -238,7 +216,14 @@ mod tests {
     use std::slice;
 
     fn print(command: Command, root: &str, sites: &[SpawnSite], problems: &[FileProblem]) -> Value {
-        let report = Report { command, root, sites, problems, marker: "spawn-exempt" };
+        let report = Report {
+            command,
+            root,
+            sites,
+            problems,
+            marker: "spawn-exempt",
+            left_out: &crate::gate::LeftOut::default(),
+        };
         let mut out = Vec::new();
         render(&report, Format::Sarif, false, &mut out).unwrap();
         serde_json::from_slice(&out).unwrap()
@@ -311,8 +296,8 @@ mod tests {
     fn fingerprint_is_stable_across_releases() {
         // A changed value would close and reopen every alert on GitHub.
         let site = fixtures::bare_tokio();
-        assert_eq!(format!("{:016x}", fingerprint("src/lib.rs", &site)), "4371fc9c112b4dd5");
-        assert_ne!(fingerprint("src/lib.rs", &site), fingerprint("src/main.rs", &site));
+        let document = print(Command::Check, ".", slice::from_ref(&site), &[]);
+        assert_eq!(fingerprints(&document), ["\"4371fc9c112b4dd5:1\""]);
     }
 
     #[test]

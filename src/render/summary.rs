@@ -2,6 +2,7 @@
 //! with. The JSON and SARIF printers read the same counts, so every format
 //! agrees on the numbers.
 
+use crate::gate::LeftOut;
 use crate::sites::model::{SpawnSite, Verdict};
 use std::collections::BTreeSet;
 
@@ -98,6 +99,43 @@ pub(super) fn check_line(counts: &Counts) -> String {
     format!("no bare spawns ({parts})")
 }
 
+/// What `check` left out, when it left anything out or a baseline entry no
+/// longer matches, e.g. `left out 12 older findings: 10 in the baseline, 2 on
+/// lines unchanged since origin/main`.
+pub(super) fn left_out_line(left_out: &LeftOut) -> Option<String> {
+    let mut parts = Vec::new();
+    if left_out.in_baseline > 0 {
+        parts.push(format!("{} in the baseline", left_out.in_baseline));
+    }
+    if left_out.unchanged > 0 {
+        let since = left_out.since.as_deref().unwrap_or("the revision");
+        parts.push(format!("{} on lines unchanged since {since}", left_out.unchanged));
+    }
+    if left_out.other_files > 0 {
+        parts.push(format!("{} in files not named", left_out.other_files));
+    }
+    let mut line = (!parts.is_empty()).then(|| {
+        format!(
+            "left out {}: {}",
+            plural(left_out.findings(), "older finding", "older findings"),
+            parts.join(", ")
+        )
+    });
+    if let Some(fixed) = left_out.fixed.filter(|&fixed| fixed > 0) {
+        let fixed = format!(
+            "{} no longer {} (fixed): write the baseline again to drop {}",
+            plural(fixed, "baseline entry", "baseline entries"),
+            if fixed == 1 { "matches" } else { "match" },
+            if fixed == 1 { "it" } else { "them" },
+        );
+        line = Some(match line {
+            Some(line) => format!("{line}; {fixed}"),
+            None => fixed,
+        });
+    }
+    line
+}
+
 /// The line `list` ends with.
 pub(super) fn list_line(counts: &Counts) -> String {
     if counts.sites == 0 {
@@ -168,6 +206,29 @@ mod tests {
         assert_eq!(
             check_line(&Counts::of(&sites[..1])),
             "no bare spawns (1 site: 1 exempt, 0 already tracked, 0 in test code)"
+        );
+    }
+
+    #[test]
+    fn left_out_line_names_each_reason_and_fixed_entries() {
+        assert_eq!(left_out_line(&LeftOut::default()), None);
+        assert_eq!(left_out_line(&LeftOut { fixed: Some(0), ..LeftOut::default() }), None);
+        let left_out = LeftOut {
+            other_files: 1,
+            unchanged: 2,
+            since: Some("origin/main".into()),
+            in_baseline: 10,
+            fixed: Some(1),
+        };
+        assert_eq!(
+            left_out_line(&left_out).unwrap(),
+            "left out 13 older findings: 10 in the baseline, 2 on lines unchanged since origin/main, \
+             1 in files not named; 1 baseline entry no longer matches (fixed): write the baseline \
+             again to drop it"
+        );
+        assert_eq!(
+            left_out_line(&LeftOut { fixed: Some(3), ..LeftOut::default() }).unwrap(),
+            "3 baseline entries no longer match (fixed): write the baseline again to drop them"
         );
     }
 
