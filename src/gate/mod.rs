@@ -14,6 +14,9 @@ use crate::sites::model::{SpawnSite, Verdict};
 use baseline::{Baseline, Entry};
 use fingerprint::Fingerprints;
 
+/// Whether a (printed path, 1-based line) was added or changed.
+pub type ChangedLine<'a> = &'a dyn Fn(&str, u32) -> bool;
+
 /// What the gate is asked to keep.
 #[derive(Default)]
 pub struct Gate<'a> {
@@ -21,7 +24,7 @@ pub struct Gate<'a> {
     pub files: Option<&'a dyn Fn(&str) -> bool>,
     /// Only findings whose line was added or changed: the revision, and
     /// whether a (printed path, 1-based line) was.
-    pub since: Option<(&'a str, &'a dyn Fn(&str, u32) -> bool)>,
+    pub since: Option<(&'a str, ChangedLine<'a>)>,
     /// Only findings the baseline does not hold.
     pub baseline: Option<&'a Baseline>,
 }
