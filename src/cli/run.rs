@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::Outcome;
 use super::args::{
     ApplyArgs, Args, CheckArgs, Command, DiffArgs, FormatChoice, InitArgs, PatchArgs, ScanArgs, SplitChoice,
     WorkspaceArgs,
 };
+use super::{Outcome, shell};
 use crate::apply::{self, WriteResult, write_changes};
 use crate::codeowners::{self, CodeOwners};
 use crate::config::{self, Config};
@@ -37,6 +37,8 @@ pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
         Command::Apply(apply_args) => apply(apply_args, out),
         Command::Init(init_args) => init(init_args, out),
         Command::Patch(patch_args) => patch(patch_args, out),
+        Command::Completions(completions_args) => shell::completions(completions_args.shell, out),
+        Command::Man => shell::man(out),
     }
 }
 
@@ -218,7 +220,7 @@ fn check(args: &CheckArgs, color: bool, out: &mut impl Write) -> Result<Outcome>
     let scanned = scan_workspace(&args.scan.workspace)?;
     let root = args.scan.workspace.path.to_string_lossy();
     if let Some(file) = &args.write_baseline {
-        let baseline = Baseline::new(gate::baseline_entries(&root, &scanned.result.sites));
+        let baseline = Baseline::new(gate::baseline_entries(&scanned.result.sites));
         apply::write_output(file, &baseline.to_text()).map_err(anyhow::Error::msg)?;
         writeln!(
             out,

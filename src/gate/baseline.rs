@@ -27,7 +27,7 @@ pub struct Baseline {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
-    /// The file, as `check` prints it.
+    /// The file, relative to the scanned folder.
     pub path: String,
     /// Where it was; not used to match.
     pub line: u32,

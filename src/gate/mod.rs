@@ -61,10 +61,11 @@ pub fn rule(site: &SpawnSite) -> &'static str {
 }
 
 /// Keeps the sites that are not findings (they are counted in summaries) and
-/// the findings `gate` keeps; `root` is the scanned path as typed.
+/// the findings `gate` keeps; `root` is the scanned path as typed, which the
+/// predicates' paths start with.
 pub fn apply(root: &str, sites: Vec<SpawnSite>, gate: &Gate) -> (Vec<SpawnSite>, LeftOut) {
     let mut left_out = LeftOut { since: gate.since.map(|(rev, _)| rev.to_string()), ..LeftOut::default() };
-    let findings = fingerprinted(root, &sites);
+    let findings = fingerprinted(&sites);
     // Every finding is matched against the baseline, those in other files
     // too, so that the count of fixed entries holds for a partial run.
     let known = gate.baseline.map(|baseline| {
@@ -79,12 +80,12 @@ pub fn apply(root: &str, sites: Vec<SpawnSite>, gate: &Gate) -> (Vec<SpawnSite>,
             kept.push(site);
             continue;
         }
-        let finding = &findings[finding_index];
         let in_baseline = known.as_ref().is_some_and(|known| known[finding_index]);
         finding_index += 1;
-        if gate.files.is_some_and(|wanted| !wanted(&finding.path)) {
+        let shown = shown_path(root, &site.path);
+        if gate.files.is_some_and(|wanted| !wanted(&shown)) {
             left_out.other_files += 1;
-        } else if gate.since.is_some_and(|(_, changed)| !changed(&finding.path, site.line)) {
+        } else if gate.since.is_some_and(|(_, changed)| !changed(&shown, site.line)) {
             left_out.unchanged += 1;
         } else if in_baseline {
             left_out.in_baseline += 1;
@@ -96,8 +97,8 @@ pub fn apply(root: &str, sites: Vec<SpawnSite>, gate: &Gate) -> (Vec<SpawnSite>,
 }
 
 /// The baseline entries of today's findings.
-pub fn baseline_entries(root: &str, sites: &[SpawnSite]) -> Vec<Entry> {
-    let findings = fingerprinted(root, sites);
+pub fn baseline_entries(sites: &[SpawnSite]) -> Vec<Entry> {
+    let findings = fingerprinted(sites);
     sites
         .iter()
         .filter(|site| site.verdict.is_finding())
@@ -118,16 +119,18 @@ struct Fingerprinted {
     fingerprint: String,
 }
 
-/// Each finding's printed path and fingerprint, numbered as SARIF numbers them.
-fn fingerprinted(root: &str, sites: &[SpawnSite]) -> Vec<Fingerprinted> {
+/// Each finding's path and fingerprint, numbered as SARIF numbers them. The
+/// path is relative to the scanned folder, not to where corral runs, so that
+/// `corral check` at the root and `corral check ..` below it read one
+/// baseline; at the root it is the path SARIF hashes too.
+fn fingerprinted(sites: &[SpawnSite]) -> Vec<Fingerprinted> {
     let mut fingerprints = Fingerprints::default();
     sites
         .iter()
         .filter(|site| site.verdict.is_finding())
-        .map(|site| {
-            let path = shown_path(root, &site.path);
-            let fingerprint = fingerprints.next(&path, site);
-            Fingerprinted { path, fingerprint }
+        .map(|site| Fingerprinted {
+            path: site.path.clone(),
+            fingerprint: fingerprints.next(&site.path, site),
         })
         .collect()
 }
@@ -168,7 +171,7 @@ mod tests {
     #[test]
     fn a_baseline_written_today_leaves_everything_out_until_a_site_is_added() {
         let sites = fixtures::sites();
-        let baseline = Baseline::new(baseline_entries(".", &sites));
+        let baseline = Baseline::new(baseline_entries(&sites));
         assert_eq!(baseline.findings.len(), findings(&sites).len());
         let gate = Gate { baseline: Some(&baseline), ..Gate::default() };
         let (kept, left_out) = apply(".", sites.clone(), &gate);
@@ -199,7 +202,7 @@ mod tests {
     #[test]
     fn files_come_first_then_since_then_the_baseline() {
         let sites = fixtures::sites();
-        let baseline = Baseline::new(baseline_entries(".", &sites));
+        let baseline = Baseline::new(baseline_entries(&sites));
         let only_lib = |p: &str| p == "src/lib.rs";
         let nothing_changed = |_: &str, _: u32| false;
         let gate = Gate {
@@ -218,14 +221,14 @@ mod tests {
 
     #[test]
     fn entries_carry_the_sarif_fingerprint_and_the_line() {
-        let entries = baseline_entries("crates/app", &[fixtures::bare_tokio()]);
+        let entries = baseline_entries(&[fixtures::bare_tokio()]);
         assert_eq!(entries.len(), 1);
         let entry = &entries[0];
-        assert_eq!(entry.path, "crates/app/src/lib.rs");
+        assert_eq!(entry.path, "src/lib.rs");
         assert_eq!(entry.rule, "bare-spawn");
         assert_eq!(entry.family, "tokio::spawn");
         assert_eq!(entry.text, "tokio::spawn(async move { serve().await });");
-        let hash = fingerprint::line_hash("crates/app/src/lib.rs", &fixtures::bare_tokio());
+        let hash = fingerprint::line_hash("src/lib.rs", &fixtures::bare_tokio());
         assert_eq!(entry.fingerprint, format!("{hash:016x}:1"));
     }
 }
