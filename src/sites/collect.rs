@@ -5,6 +5,7 @@
 
 use ra_ap_syntax::{AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, ast, ast::HasName};
 
+use super::abbreviate::abbreviate;
 use super::context::{CallContext, context_of, handle_use};
 use super::lifetime::{Lifetime, classify_task};
 use super::model::HandleUse;
@@ -241,7 +242,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 CallShape::Method { name, .. } => {
                     let receiver = ast::MethodCallExpr::cast(node.clone())
                         .and_then(|c| c.receiver())
-                        .map(|r| shorten(&r.syntax().text().to_string()))
+                        .map(|receiver| abbreviate(&receiver))
                         .unwrap_or_default();
                     format!("{receiver}.{name}")
                 }
@@ -582,19 +583,6 @@ fn parse_marker(comment: &str, marker: &str) -> Option<Marker> {
     Some(if reason.is_empty() { Marker::Empty } else { Marker::Reason(reason.to_string()) })
 }
 
-/// A receiver written over several lines or at length, in one short line:
-/// `std::thread::Builder::new(…)` for a long builder chain.
-fn shorten(text: &str) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ").replace(" .", ".");
-    if flat.chars().count() <= 40 {
-        return flat;
-    }
-    match flat.find('(') {
-        Some(open) => format!("{}(…)", &flat[..open]),
-        None => format!("{}…", flat.chars().take(39).collect::<String>()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,16 +597,6 @@ mod tests {
         assert_eq!(parse_marker("/* spawn-exempt */", "spawn-exempt"), Some(Marker::Empty));
         assert_eq!(parse_marker("// spawn-exempted later", "spawn-exempt"), None);
         assert_eq!(parse_marker("// not a marker", "spawn-exempt"), None);
-    }
-
-    #[test]
-    fn long_receivers_are_shortened() {
-        assert_eq!(shorten("thread::Builder::new()\n    .name(x)"), "thread::Builder::new().name(x)");
-        assert_eq!(
-            shorten("std::thread::Builder::new().name(\"audit-compactor\".into())"),
-            "std::thread::Builder::new(…)"
-        );
-        assert!(shorten(&"a".repeat(100)).ends_with('…'));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `collect` runs once per file and keeps no tree; `classify` runs once the
 //! whole workspace's modules are known.
 
+pub mod abbreviate;
 pub mod classify;
 pub mod collect;
 pub mod context;

@@ -10,6 +10,7 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode, ast, ast::HasArgList, ast::HasGenericArgs, ast::HasName,
 };
 
+use super::abbreviate::abbreviate;
 use super::trees::TreeSet;
 use crate::resolve::path::WrittenPath;
 
@@ -84,8 +85,8 @@ fn trace(trees: &TreeSet, tree: usize, expr: ast::Expr, hops: usize) -> (Receive
                         .path()
                         .and_then(|p| WrittenPath::from_ast(&p))
                         .map(ReceiverRoot::Constructor)
-                        .unwrap_or_else(|| ReceiverRoot::Unknown(e.syntax().text().to_string())),
-                    _ => ReceiverRoot::Unknown(e.syntax().text().to_string()),
+                        .unwrap_or_else(|| ReceiverRoot::Unknown(abbreviate(&e.clone().into()))),
+                    _ => ReceiverRoot::Unknown(abbreviate(&e.clone().into())),
                 };
                 return (root, methods);
             }
@@ -95,7 +96,7 @@ fn trace(trees: &TreeSet, tree: usize, expr: ast::Expr, hops: usize) -> (Receive
                     (Some(base), Some(field)) if is_self(&base) => {
                         ReceiverRoot::SelfField(field.text().to_string())
                     }
-                    _ => ReceiverRoot::Unknown(e.syntax().text().to_string()),
+                    _ => ReceiverRoot::Unknown(abbreviate(&e.clone().into())),
                 };
                 return (root, methods);
             }
@@ -110,13 +111,13 @@ fn trace(trees: &TreeSet, tree: usize, expr: ast::Expr, hops: usize) -> (Receive
                             root
                         })
                         .unwrap_or(ReceiverRoot::Unknown(name)),
-                    None => ReceiverRoot::Unknown(p.syntax().text().to_string()),
+                    None => ReceiverRoot::Unknown(abbreviate(&p.clone().into())),
                 };
                 return (root, methods);
             }
             other => {
                 methods.reverse();
-                return (ReceiverRoot::Unknown(other.syntax().text().to_string()), methods);
+                return (ReceiverRoot::Unknown(abbreviate(&other)), methods);
             }
         };
     }
