@@ -260,3 +260,36 @@ fn both_tiers_convert_wrapper_callers() {
     );
     assert!(!list.stderr.contains("unavailable"), "the semantic tier must load: {}", list.stderr);
 }
+
+/// The paths, lines and verdicts of a JSON listing.
+fn verdicts(run: &Run) -> Vec<String> {
+    assert!(run.code <= 1, "{run:?}");
+    let document = run.json();
+    document["findings"]
+        .as_array()
+        .expect("a list of findings")
+        .iter()
+        .map(|f| format!("{}:{} {} {}", f["path"].as_str().unwrap(), f["line"], f["family"], f["verdict"]))
+        .collect()
+}
+
+/// Regression: plain `tokio::spawn` calls in files that open another member's
+/// globs (`pub use other::module::{self as http, *}`, `use other::prelude::*`
+/// whose chain runs through modules that glob each other and files that never
+/// say `spawn`) were neither reported nor skipped by the syntax tier. Both
+/// tiers now report every one of them.
+#[test]
+fn glob_chains_hide_no_spawn_in_either_tier() {
+    let (_dir, root) = fixture("glob_chains");
+    let expected = [
+        "app/src/lib.rs:11 \"tokio::spawn\" \"bare\"",
+        "app/src/lib.rs:17 \"tokio::spawn\" \"bare\"",
+        "app/src/main.rs:8 \"tokio::spawn\" \"bare\"",
+        "app/src/pool.rs:7 \"tokio::spawn\" \"bare\"",
+    ];
+    let syntax = Run::of(corral(&root).args(["list", "--syntax-only", "--format", "json", "."]));
+    assert_eq!(verdicts(&syntax), expected);
+    let both = Run::of(corral_semantic(&root).args(["list", "--format", "json", "."]));
+    assert!(!both.stderr.contains("unavailable"), "the semantic tier must load: {}", both.stderr);
+    assert_eq!(verdicts(&both), expected);
+}

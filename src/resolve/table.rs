@@ -166,6 +166,19 @@ impl ModuleTable {
                     }
                 }
                 let mut unresolved_globs = Vec::new();
+                // `tokio::spawn` means the crate `tokio` unless a workspace glob
+                // here binds `tokio` itself. A glob into an external crate is
+                // taken not to shadow a crate name, and one whose modules the
+                // syntax tier cannot read either: otherwise every `use x::*`
+                // next to a `tokio::spawn` would hide it.
+                let crate_name = segments.len() > 1
+                    && (PRELUDE_CRATES.contains(&name)
+                        || self.crates.contains(name)
+                        || catalogue.knows_prefix(&segments[..1]));
+                let brings = |glob: &WrittenPath| {
+                    !crate_name
+                        || self.glob_brings(place.module, glob, name, &mut HashSet::new()) == Some(true)
+                };
                 // A glob's own path may start with a name another glob brings in, but
                 // the same name is not looked for through the same module's globs again
                 // while that lookup is under way: that only grows the path (`g::g::g::x`)
@@ -176,7 +189,7 @@ impl ModuleTable {
                     walk.glob_names.push(key);
                 }
                 for names in scopes.filter(|_| through_globs) {
-                    for glob in &names.globs {
+                    for glob in names.globs.iter().filter(|glob| brings(glob)) {
                         let mut candidate = glob.clone();
                         candidate.segments.extend(segments.iter().cloned());
                         let outer = Place { module: place.module, blocks: &[] };
@@ -250,10 +263,77 @@ impl ModuleTable {
         }
     }
 
+    /// Whether the module `glob` opens (written in `module`) binds `name`,
+    /// itself or through its own globs, followed to a fixed point: `Some(true)`
+    /// it does, `Some(false)` it does not or opens an external crate, `None`
+    /// the syntax tier cannot tell (a module it did not read).
+    fn glob_brings(
+        &self,
+        module: &[String],
+        glob: &WrittenPath,
+        name: &str,
+        seen: &mut HashSet<Vec<String>>,
+    ) -> Option<bool> {
+        let target = self.module_of(module, glob)?;
+        if !self.crates.contains(target.first()?) {
+            return Some(false);
+        }
+        if !seen.insert(target.clone()) {
+            return Some(false);
+        }
+        let Some(names) = self.modules.get(&target) else {
+            if self.files.contains(&target) {
+                // The scan parses the file and resolves again.
+                self.unparsed_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(target);
+            }
+            return None;
+        };
+        if names.items.contains_key(name) {
+            return Some(true);
+        }
+        let mut unknown = false;
+        for inner in &names.globs {
+            match self.glob_brings(&target, inner, name, seen) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown { None } else { Some(false) }
+    }
+
+    /// The absolute path of the module a `use` path written in `module` names,
+    /// when it starts from the crate, `self`, `super`, a child module or a
+    /// crate name; `None` through an import (the syntax tier does not chase those here).
+    fn module_of(&self, module: &[String], written: &WrittenPath) -> Option<Vec<String>> {
+        let segments = &written.segments;
+        let first = segments.first()?;
+        if written.global {
+            return Some(segments.clone());
+        }
+        match first.as_str() {
+            "crate" => Some(prefixed(&module[..1.min(module.len())], &segments[1..])),
+            "self" => Some(prefixed(module, &segments[1..])),
+            "super" => {
+                let ups = segments.iter().take_while(|s| *s == "super").count();
+                (ups < module.len()).then(|| prefixed(&module[..module.len() - ups], &segments[ups..]))
+            }
+            name => match self.modules.get(module).and_then(|names| names.items.get(name)) {
+                Some(Binding::Module) => Some(prefixed(module, segments)),
+                Some(_) => None,
+                None => Some(segments.clone()),
+            },
+        }
+    }
+
     /// Follows an absolute path through workspace modules until it leaves the workspace.
     fn follow(&self, catalogue: &Catalogue, path: Vec<String>, depth: usize, walk: &mut Walk) -> Resolution {
-        if depth > MAX_DEPTH || walk.following.contains(&path) {
-            // A path met again on the way (`use super::*` both ways) goes round forever.
+        if walk.following.contains(&path) {
+            // A path met again on the way (`use super::*` both ways) adds
+            // nothing the first visit does not find: the fixed point.
+            return Resolution::Missing;
+        }
+        if depth > MAX_DEPTH {
             return Resolution::Unknown(format!("`{}` goes through too many re-exports", path.join("::")));
         }
         let Some(first) = path.first() else { return Resolution::Local };
@@ -372,5 +452,40 @@ mod tests {
         let hits = table.take_unparsed_hits();
         assert!(hits.contains(&vec!["app".to_string(), "quiet".to_string()]), "{hits:?}");
         assert!(table.take_unparsed_hits().is_empty());
+    }
+
+    #[test]
+    fn a_crate_name_is_the_crate_unless_a_workspace_glob_binds_it() {
+        let mut table = table(&[
+            ("app", "mod rt;\nmod own;\nmod quiet;\n"),
+            // A glob into modules that do not bind `tokio`, one of them never read.
+            ("app::rt", "pub use crate::quiet::*;\npub use some_dep::prelude::*;\n"),
+            ("app::service", "use crate::rt::*;\nfn f() { tokio::spawn(x); }\n"),
+            // A workspace glob that does bind `tokio`: the local module wins.
+            ("app::own", "pub mod tokio { pub fn spawn() {} }\n"),
+            ("app::shadowed", "use crate::own::*;\nfn f() { tokio::spawn(x); }\n"),
+        ]);
+        table.declare_crate("app");
+        table.declare_file_module(&["app".to_string(), "quiet".to_string()]);
+        assert_eq!(resolve(&table, "app::service", "tokio::spawn"), external("tokio::spawn"));
+        assert_eq!(resolve(&table, "app::shadowed", "tokio::spawn"), Resolution::Defined(
+            ["app", "own", "tokio", "spawn"].map(str::to_string).to_vec()
+        ));
+    }
+
+    #[test]
+    fn modules_that_glob_each_other_end_at_a_fixed_point() {
+        // A ring of globs: looking a name up goes round once and stops, without
+        // calling an ordinary path "too many re-exports".
+        let table = table(&[
+            ("app", "mod a;\nmod b;\nmod c;\n"),
+            ("app::a", "pub use crate::b::*;\npub use crate::c::*;\n"),
+            ("app::b", "pub use crate::c::*;\npub use crate::a::*;\n"),
+            ("app::c", "pub use crate::a::*;\npub use crate::b::*;\npub use tokio::task::spawn_blocking as blocking;\n"),
+            ("app::user", "use crate::a::*;\n"),
+        ]);
+        assert_eq!(resolve(&table, "app::user", "blocking"), external("tokio::task::spawn_blocking"));
+        assert_eq!(resolve(&table, "app::user", "crate::a::nothing"), Resolution::Missing);
+        assert_eq!(resolve(&table, "app::user", "tokio::spawn"), external("tokio::spawn"));
     }
 }
