@@ -30,6 +30,18 @@ pub enum Command {
     Init(InitArgs),
     /// Write the migration as `git am`-able patches, one per slice, plus a manifest.
     Patch(PatchArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout.
+    Man,
+}
+
+/// `completions`' one argument: the shell to write the script for.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell that loads the script.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,6 +8,7 @@
 mod args;
 mod run;
 mod semantic;
+mod shell;
 mod verify;
 
 use std::io::{self, IsTerminal, Write};

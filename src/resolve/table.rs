@@ -468,9 +468,10 @@ mod tests {
         table.declare_crate("app");
         table.declare_file_module(&["app".to_string(), "quiet".to_string()]);
         assert_eq!(resolve(&table, "app::service", "tokio::spawn"), external("tokio::spawn"));
-        assert_eq!(resolve(&table, "app::shadowed", "tokio::spawn"), Resolution::Defined(
-            ["app", "own", "tokio", "spawn"].map(str::to_string).to_vec()
-        ));
+        assert_eq!(
+            resolve(&table, "app::shadowed", "tokio::spawn"),
+            Resolution::Defined(["app", "own", "tokio", "spawn"].map(str::to_string).to_vec())
+        );
     }
 
     #[test]
@@ -481,7 +482,10 @@ mod tests {
             ("app", "mod a;\nmod b;\nmod c;\n"),
             ("app::a", "pub use crate::b::*;\npub use crate::c::*;\n"),
             ("app::b", "pub use crate::c::*;\npub use crate::a::*;\n"),
-            ("app::c", "pub use crate::a::*;\npub use crate::b::*;\npub use tokio::task::spawn_blocking as blocking;\n"),
+            (
+                "app::c",
+                "pub use crate::a::*;\npub use crate::b::*;\npub use tokio::task::spawn_blocking as blocking;\n",
+            ),
             ("app::user", "use crate::a::*;\n"),
         ]);
         assert_eq!(resolve(&table, "app::user", "blocking"), external("tokio::task::spawn_blocking"));

@@ -63,7 +63,8 @@ fn shape(expr: &ast::Expr) -> String {
         }
         ast::Expr::ClosureExpr(_) => "|..| ..".to_string(),
         ast::Expr::MacroExpr(e) => {
-            let path = e.macro_call().and_then(|call| call.path()).map(|p| flatten(&p.syntax().text().to_string()));
+            let path =
+                e.macro_call().and_then(|call| call.path()).map(|p| flatten(&p.syntax().text().to_string()));
             format!("{}!(..)", path.unwrap_or_default())
         }
         other => flatten(&other.syntax().text().to_string()),
@@ -101,7 +102,10 @@ mod tests {
 
     #[test]
     fn short_expressions_stay_as_written() {
-        assert_eq!(abbreviate(&expr("thread::Builder::new()\n    .name(x)")), "thread::Builder::new().name(x)");
+        assert_eq!(
+            abbreviate(&expr("thread::Builder::new()\n    .name(x)")),
+            "thread::Builder::new().name(x)"
+        );
     }
 
     #[test]
