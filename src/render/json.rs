@@ -30,7 +30,9 @@ struct Document<'a> {
 
 #[derive(Serialize)]
 struct Summary {
-    /// All sites of the run, whatever the command shows.
+    /// All sites of the run, whatever the command shows, but for the
+    /// findings `check` left out (`--since`, `--baseline`, named files),
+    /// which `left_out` counts.
     sites: usize,
     findings: usize,
     /// Files holding at least one site, and at least one finding.
