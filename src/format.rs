@@ -145,6 +145,7 @@ impl Rustfmt {
         let input = body.to_string();
         // rustfmt reads all its input before it writes, but a writer thread
         // keeps a large file from filling a pipe either way.
+        // spawn-exempt: joined below, before this function returns
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
         let output = child
             .wait_with_output()
