@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Times `corral check` against `grep -rl spawn` on a large vendored dependency
-# tree, so that the syntax tier's cost is known relative to a plain text scan.
+# Times `corral check` against `grep -rl --include='*.rs' spawn` on a large
+# vendored dependency tree, so that the syntax tier's cost is known relative to
+# a plain text scan that reads the same files corral reads. `grep -rl spawn`
+# over every file (non-Rust files too) is timed as a second reference only.
 #
 # Usage: bench/vendor-check.sh [RUNS]    (RUNS defaults to 5)
 # Environment:
@@ -87,16 +89,18 @@ run_once() {
     fi
 }
 
-# Prints the median wall time in seconds of $runs runs of "$@".
-median_time() {
-    local times=() start end i
-    for ((i = 0; i < runs; i++)); do
-        start=$(date +%s.%N)
-        run_once "$@"
-        end=$(date +%s.%N)
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
-    done
-    printf '%s\n' "${times[@]}" | sort -g | awk '{ t[NR] = $1 }
+# Prints the wall time in seconds of one run of "$@".
+time_once() {
+    local start end
+    start=$(date +%s.%N)
+    run_once "$@"
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
+}
+
+# Prints the median of its arguments, with three decimals.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ t[NR] = $1 }
         END { if (NR % 2) m = t[(NR + 1) / 2]; else m = (t[NR / 2] + t[NR / 2 + 1]) / 2
               printf "%.3f\n", m }'
 }
@@ -110,23 +114,38 @@ peak_rss_mb() {
     rm -f "$out"
 }
 
-grep_cmd=(grep -rl spawn "$vendor_dir")
+grep_cmd=(grep -rl --include='*.rs' spawn "$vendor_dir")
+grep_all_cmd=(grep -rl spawn "$vendor_dir")
 corral_cmd=("$corral" check "$vendor_dir" --format json)
 
 # 4. Warm-up (page cache), then the timed runs.
 log "warm-up"
 run_once "${grep_cmd[@]}"
+run_once "${grep_all_cmd[@]}"
 run_once "${corral_cmd[@]}"
 
-log "timing grep and corral, $runs runs each"
-grep_s=$(median_time "${grep_cmd[@]}")
-corral_s=$(median_time "${corral_cmd[@]}")
+# Runs alternate between the commands (one of each per round), so that a
+# busier stretch of a shared machine falls on all of them alike.
+log "timing grep (*.rs), grep (all files) and corral, $runs runs each"
+grep_times=() grep_all_times=() corral_times=()
+for ((i = 0; i < runs; i++)); do
+    grep_times+=("$(time_once "${grep_cmd[@]}")")
+    grep_all_times+=("$(time_once "${grep_all_cmd[@]}")")
+    corral_times+=("$(time_once "${corral_cmd[@]}")")
+done
+grep_s=$(median "${grep_times[@]}")
+grep_all_s=$(median "${grep_all_times[@]}")
+corral_s=$(median "${corral_times[@]}")
 grep_mb=$(peak_rss_mb "${grep_cmd[@]}")
+grep_all_mb=$(peak_rss_mb "${grep_all_cmd[@]}")
 corral_mb=$(peak_rss_mb "${corral_cmd[@]}")
-ratio=$(awk -v c="$corral_s" -v g="$grep_s" 'BEGIN { printf "%.2f", (g > 0 ? c / g : 0) }')
+ratio() { awk -v c="$1" -v g="$2" 'BEGIN { printf "%.2f", (g > 0 ? c / g : 0) }'; }
 
-printf '\n%-8s %-8s %-10s %-6s %-9s %-11s %-12s %-12s %-11s\n' \
-    crates files lines MB grep_s corral_s corral/grep corral_peakMB grep_peakMB
-printf '%-8s %-8s %-10s %-6s %-9s %-11s %-12s %-12s %-11s\n' \
-    "$crates" "$files" "$lines" "$((bytes / 1024 / 1024))" "$grep_s" "$corral_s" \
-    "$ratio" "$corral_mb" "$grep_mb"
+printf '\n%-8s %-8s %-10s %-6s\n' crates files lines MB
+printf '%-8s %-8s %-10s %-6s\n' "$crates" "$files" "$lines" "$((bytes / 1024 / 1024))"
+printf '\n%-44s %-9s %-13s %-8s\n' command time_s corral/this peak_MB
+printf '%-44s %-9s %-13s %-8s\n' \
+    "grep -rl --include='*.rs' spawn (baseline)" "$grep_s" "$(ratio "$corral_s" "$grep_s")" "$grep_mb" \
+    "grep -rl spawn (all files, reference)" "$grep_all_s" "$(ratio "$corral_s" "$grep_all_s")" "$grep_all_mb" \
+    "corral check --format json" "$corral_s" "" "$corral_mb"
+printf '\ncorral/grep (*.rs): %s\n' "$(ratio "$corral_s" "$grep_s")"

@@ -9,13 +9,14 @@
 
 use crate::sites::model::FileProblem;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use ignore::{DirEntry, WalkBuilder};
+use ignore::{DirEntry, WalkBuilder, WalkState};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// Files larger than this are reported, not read.
 pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
@@ -85,6 +86,8 @@ pub struct Package {
     pub edition: Edition,
     /// The oldest Rust the package declares it builds with (`rust-version`).
     pub rust_version: Option<RustVersion>,
+    /// Whether `cargo publish` may publish it (`publish = false` says no).
+    pub publishable: bool,
     pub targets: Vec<Target>,
 }
 
@@ -216,6 +219,7 @@ fn glob_set(globs: &[String]) -> Result<GlobSet, DiscoverError> {
 /// a file or folder that cannot be listed is a problem in the result, and the
 /// walk goes on.
 pub fn discover(path: &Path, filter: &FileFilter) -> Result<Workspace, DiscoverError> {
+    let started = std::time::Instant::now();
     let metadata = fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => DiscoverError::NotFound { path: path.to_path_buf() },
         _ => DiscoverError::Unreadable { path: path.to_path_buf(), source },
@@ -241,6 +245,7 @@ pub fn discover(path: &Path, filter: &FileFilter) -> Result<Workspace, DiscoverE
     }
     workspace.problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     workspace.problems.dedup_by(|a, b| a.path == b.path && a.message == b.message);
+    crate::scan::report_stage("discover", started, &format!("{} files", workspace.files.len()));
     Ok(workspace)
 }
 
@@ -256,6 +261,23 @@ pub fn read_source(path: &Path) -> Result<String, FileProblem> {
     file.read_to_end(&mut bytes).map_err(|error| problem(format!("cannot read: {error}")))?;
     String::from_utf8(bytes).map_err(|error| {
         problem(format!("not valid UTF-8 (first bad byte at offset {})", error.utf8_error().valid_up_to()))
+    })
+}
+
+/// Reads a file as UTF-8 text into `buffer` (cleared first), which a caller
+/// reading many files reuses: a fresh allocation per file costs page faults.
+pub fn read_source_into<'b>(path: &Path, buffer: &'b mut Vec<u8>) -> Result<&'b str, FileProblem> {
+    let problem = |message: String| FileProblem { path: path.to_path_buf(), message };
+    buffer.clear();
+    let mut file = fs::File::open(path).map_err(|error| problem(format!("cannot read: {error}")))?;
+    let len = file.metadata().map_err(|error| problem(format!("cannot read: {error}")))?.len();
+    if len > MAX_FILE_SIZE {
+        return Err(problem(too_large()));
+    }
+    buffer.reserve(usize::try_from(len).unwrap_or_default());
+    file.read_to_end(buffer).map_err(|error| problem(format!("cannot read: {error}")))?;
+    std::str::from_utf8(buffer).map_err(|error| {
+        problem(format!("not valid UTF-8 (first bad byte at offset {})", error.valid_up_to()))
     })
 }
 
@@ -377,18 +399,20 @@ fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<W
                 .rust_version
                 .as_ref()
                 .map(|version| RustVersion { major: version.major, minor: version.minor }),
+            publishable: member.publish.as_ref().is_none_or(|registries| !registries.is_empty()),
             targets,
         });
     }
     for (index, &outside) in outside.iter().enumerate() {
         let dir = workspace.packages[index].dir.clone();
         let walk = walk(&dir, true, Some(target_dir.clone()));
+        let targets = TargetIndex::new(&workspace.packages[index]);
         for found in walk.files {
             let display = display_path(root, &found);
             if !outside && !filter.matches(&display) {
                 continue;
             }
-            let mut file = place_in_package(found, display, &workspace.packages[index], index);
+            let mut file = place_in_package(found, display, &workspace.packages[index], index, &targets);
             file.context_only = outside;
             workspace.files.push(file);
         }
@@ -404,7 +428,9 @@ fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<W
 /// package of the nearest manifest above it.
 fn discover_folder(root: &Path, filter: &FileFilter) -> Workspace {
     let mut workspace = Workspace { root: root.to_path_buf(), ..Workspace::default() };
+    let walking = std::time::Instant::now();
     let walk = walk(root, false, None);
+    crate::scan::report_stage("walk", walking, &format!("{} files", walk.files.len()));
     let mut manifests = ManifestCache { stop_at: Some(root.to_path_buf()), ..ManifestCache::default() };
     for found in walk.files {
         let display = display_path(root, &found);
@@ -494,40 +520,81 @@ fn walk(dir: &Path, stop_at_packages: bool, target_dir: Option<PathBuf>) -> Walk
         let other_package = stop_at_packages && entry.path().join("Cargo.toml").is_file();
         !other_package && !is_cargo_target_dir(entry, target_dir.as_deref())
     });
+    // The walk runs on every core (listing folders, reading `.gitignore` files and
+    // checking sizes are all system calls); each thread keeps what it finds, and the
+    // lists are merged and sorted at the end, so the result is the same in any order.
+    let found: Mutex<Vec<WalkPart>> = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let mut part = Part { part: WalkPart::default(), into: &found };
+        Box::new(move |result| {
+            part.part.visit(dir, result);
+            WalkState::Continue
+        })
+    });
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let mut followed_link = false;
-    for result in builder.build() {
-        let entry = match result {
-            Ok(entry) => entry,
-            Err(error) => {
-                problems.push(walk_problem(dir, &error));
-                continue;
-            }
-        };
-        followed_link |= entry.path_is_symlink();
-        if entry.path().extension() != Some(OsStr::new("rs"))
-            || !entry.file_type().is_some_and(|kind| kind.is_file())
-        {
-            continue;
-        }
-        match entry.metadata() {
-            Ok(metadata) if metadata.len() > MAX_FILE_SIZE => {
-                problems.push(FileProblem { path: entry.path().to_path_buf(), message: too_large() });
-                continue;
-            }
-            Ok(_) => {}
-            Err(error) => {
-                problems.push(walk_problem(dir, &error));
-                continue;
-            }
-        }
-        files.push(entry.into_path());
+    for part in found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        files.extend(part.files);
+        problems.extend(part.problems);
+        followed_link |= part.followed_link;
     }
+    files.sort();
     if followed_link {
         files = dedupe_links(dir, files);
     }
     Walk { files, problems }
+}
+
+/// What one thread of the walk found.
+#[derive(Default)]
+struct WalkPart {
+    files: Vec<PathBuf>,
+    problems: Vec<FileProblem>,
+    followed_link: bool,
+}
+
+impl WalkPart {
+    fn visit(&mut self, dir: &Path, result: Result<DirEntry, ignore::Error>) {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(error) => {
+                self.problems.push(walk_problem(dir, &error));
+                return;
+            }
+        };
+        self.followed_link |= entry.path_is_symlink();
+        if entry.path().extension() != Some(OsStr::new("rs"))
+            || !entry.file_type().is_some_and(|kind| kind.is_file())
+        {
+            return;
+        }
+        match entry.metadata() {
+            Ok(metadata) if metadata.len() > MAX_FILE_SIZE => {
+                self.problems.push(FileProblem { path: entry.path().to_path_buf(), message: too_large() });
+                return;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                self.problems.push(walk_problem(dir, &error));
+                return;
+            }
+        }
+        self.files.push(entry.into_path());
+    }
+}
+
+/// A walk thread's findings, handed over when the thread is done with them.
+struct Part<'a> {
+    part: WalkPart,
+    into: &'a Mutex<Vec<WalkPart>>,
+}
+
+impl Drop for Part<'_> {
+    fn drop(&mut self) {
+        let part = std::mem::take(&mut self.part);
+        self.into.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(part);
+    }
 }
 
 /// Lists a file reached through several paths once, so that it is never
@@ -594,13 +661,19 @@ fn walk_problem(dir: &Path, error: &ignore::Error) -> FileProblem {
 }
 
 /// Ties a file to the target whose module tree holds it.
-fn place_in_package(path: PathBuf, display: String, package: &Package, index: usize) -> SourceFile {
+fn place_in_package(
+    path: PathBuf,
+    display: String,
+    package: &Package,
+    index: usize,
+    targets: &TargetIndex,
+) -> SourceFile {
     let relative = path.strip_prefix(&package.dir).unwrap_or(&path);
     let in_test_dir = matches!(
         relative.components().next(),
         Some(Component::Normal(first)) if first == "tests" || first == "benches"
     );
-    let (target, module_path) = find_target(package, &path);
+    let (target, module_path) = find_target(package, targets, &path);
     let edition = target.map_or(package.edition, |target| package.targets[target].edition);
     SourceFile {
         path,
@@ -614,6 +687,36 @@ fn place_in_package(path: PathBuf, display: String, package: &Package, index: us
     }
 }
 
+/// A package's targets by root and by the folder their root sits in, so that
+/// placing a file costs a few lookups instead of comparing it with every target.
+/// `Path`'s hash agrees with its `==` (component by component), so a lookup
+/// finds what a comparison would.
+#[derive(Debug, Default)]
+struct TargetIndex {
+    /// Root -> the first target with that root.
+    roots: HashMap<PathBuf, usize>,
+    /// Folder -> the first target whose root sits in it and owns the folder.
+    claims: HashMap<PathBuf, usize>,
+    /// Folders that hold a target root.
+    holds_roots: HashSet<PathBuf>,
+}
+
+impl TargetIndex {
+    fn new(package: &Package) -> TargetIndex {
+        let mut index = TargetIndex::default();
+        for (position, target) in package.targets.iter().enumerate() {
+            index.roots.entry(target.root.clone()).or_insert(position);
+            if let Some(parent) = target.root.parent() {
+                if owns_folder(target) {
+                    index.claims.entry(parent.to_path_buf()).or_insert(position);
+                }
+                index.holds_roots.insert(parent.to_path_buf());
+            }
+        }
+        index
+    }
+}
+
 /// The target for `file` and its module path in that target's crate.
 ///
 /// A target root is its own crate root. Otherwise the nearest folder above the
@@ -621,22 +724,17 @@ fn place_in_package(path: PathBuf, display: String, package: &Package, index: us
 /// that target (the library first); a folder holding only single-file roots
 /// (`src/bin/x.rs`, `tests/x.rs`, `build.rs`) belongs to none, and the file
 /// gets its path below that folder as a best-guess module path.
-fn find_target(package: &Package, file: &Path) -> (Option<usize>, Vec<String>) {
+fn find_target(package: &Package, targets: &TargetIndex, file: &Path) -> (Option<usize>, Vec<String>) {
     // Targets are sorted by kind, so the first match is the preferred one.
-    if let Some(index) = package.targets.iter().position(|target| target.root == file) {
+    if let Some(&index) = targets.roots.get(file) {
         return (Some(index), Vec::new());
     }
     let mut dir = file.parent();
     while let Some(current) = dir {
-        let claims = package
-            .targets
-            .iter()
-            .position(|target| target.root.parent() == Some(current) && owns_folder(target));
-        if let Some(index) = claims {
+        if let Some(&index) = targets.claims.get(current) {
             return (Some(index), module_path(current, file));
         }
-        let holds_roots = package.targets.iter().any(|target| target.root.parent() == Some(current));
-        if holds_roots || current == package.dir {
+        if targets.holds_roots.contains(current) || current == package.dir {
             return (None, module_path(current, file));
         }
         dir = current.parent();
@@ -692,6 +790,8 @@ struct RawPackage {
     rust_version: Option<toml::Value>,
     /// A path, or `false`.
     build: Option<toml::Value>,
+    /// `false`, or the registries it may go to.
+    publish: Option<toml::Value>,
     autobins: Option<bool>,
     autoexamples: Option<bool>,
     autotests: Option<bool>,
@@ -731,6 +831,8 @@ struct ManifestCache {
     packages: HashMap<PathBuf, Option<usize>>,
     /// Manifest folder -> the parsed manifest, `None` when broken.
     manifests: HashMap<PathBuf, Option<RawManifest>>,
+    /// Package index -> its targets, indexed.
+    targets: HashMap<usize, TargetIndex>,
     problems: Vec<FileProblem>,
 }
 
@@ -742,7 +844,11 @@ impl ManifestCache {
             .and_then(|dir| self.nearest_manifest(dir))
             .and_then(|dir| self.package(&dir, workspace));
         match package {
-            Some(index) => place_in_package(path, display, &workspace.packages[index], index),
+            Some(index) => {
+                let package = &workspace.packages[index];
+                let targets = self.targets.entry(index).or_insert_with(|| TargetIndex::new(package));
+                place_in_package(path, display, package, index, targets)
+            }
             None => SourceFile {
                 path,
                 display,
@@ -823,6 +929,11 @@ impl ManifestCache {
         let targets_spec = guess_targets(dir, manifest);
         let name = package.name.clone();
         let rust_version_field = package.rust_version.clone();
+        let publishable = match &package.publish {
+            Some(toml::Value::Boolean(allowed)) => *allowed,
+            Some(toml::Value::Array(registries)) => !registries.is_empty(),
+            _ => true,
+        };
         let edition = match written {
             Some(edition) => edition,
             None if inherits_edition => self.workspace_edition(dir).unwrap_or_default(),
@@ -854,6 +965,7 @@ impl ManifestCache {
             name,
             edition,
             rust_version,
+            publishable,
             targets,
         })
     }

@@ -7,6 +7,8 @@
 //! become needles too, and the files that mention them are scanned again.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -81,7 +83,10 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         // A file parsed in an earlier round is parsed again: a new alias may be called in it.
         let all: Vec<usize> = (0..workspace.files.len()).collect();
         let round = read_and_collect(workspace, &modules, &all, Some(&new_words), &needles, config);
+        let recording = Instant::now();
         record(round, &mut table, &mut facts, &mut problems);
+        report_stage("record", recording, "");
+        let aliasing = Instant::now();
         let aliases: Vec<String> = table
             .spawn_aliases(&catalogue)
             .into_iter()
@@ -94,6 +99,7 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         // runs into modules the pre-filter skipped. Those only matter to classification,
         // which asks for the ones it needs itself, so they are not parsed for this.
         table.take_unparsed_hits();
+        report_stage("alias search", aliasing, &format!("new aliases: {aliases:?}"));
         if aliases.is_empty() {
             break;
         }
@@ -103,7 +109,9 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
 
     // Classification may need modules whose files the pre-filter skipped (one that
     // only writes `use tokio::task;`): parse those and classify again.
+    let classifying = Instant::now();
     let mut sites = classify(workspace, &table, &catalogue, &facts, config, forced);
+    report_stage("classify", classifying, &format!("{} sites", sites.len()));
     for _ in 0..MAX_DEMAND_ROUNDS {
         let wanted = table.take_unparsed_hits();
         let indices: Vec<usize> = (0..workspace.files.len())
@@ -114,7 +122,9 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         }
         let round = read_and_collect(workspace, &modules, &indices, None, &needles, config);
         record(round, &mut table, &mut facts, &mut problems);
+        let classifying = Instant::now();
         sites = classify(workspace, &table, &catalogue, &facts, config, forced);
+        report_stage("classify again", classifying, &format!("{} demanded files", indices.len()));
     }
     let reported = |index: usize| !workspace.files[index].context_only;
     let context_only: HashSet<&str> =
@@ -154,6 +164,11 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
     }
 }
 
+thread_local! {
+    /// The bytes of the file a thread is reading.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Reads and collects the files at `indices`; with `words`, a file that holds
 /// none of them is left unparsed (`Ok(None)`).
 fn read_and_collect(
@@ -164,21 +179,31 @@ fn read_and_collect(
     needles: &[String],
     config: &Config,
 ) -> Vec<(usize, Result<Option<FileFacts>, FileProblem>)> {
-    indices
+    let started = Instant::now();
+    let (read, filtered, parsed) = (Spent::default(), Spent::default(), Spent::default());
+    let round = indices
         .par_iter()
         .map(|&index| {
             let file = &workspace.files[index];
-            let text = match discover::read_source(&file.path) {
-                Ok(text) => text,
+            let reading = Instant::now();
+            // Most files are read only to be skipped: they are read into a buffer each
+            // thread reuses, and only a file that is parsed gets its own copy.
+            let text = BUFFER.with_borrow_mut(|buffer| {
+                let text = discover::read_source_into(&file.path, buffer)?;
+                read.add(reading);
+                let filtering = Instant::now();
+                let skipped = words.is_some_and(|words| !words.iter().any(|word| contains_word(text, word)));
+                filtered.add(filtering);
+                Ok(if skipped { None } else { Some(text.to_string()) })
+            });
+            let text = match text {
+                Ok(Some(text)) => text,
+                Ok(None) => return (index, Ok(None)),
                 Err(problem) => {
                     return (index, Err(FileProblem { path: file.display.clone().into(), ..problem }));
                 }
             };
-            if let Some(words) = words
-                && !words.iter().any(|word| contains_word(&text, word))
-            {
-                return (index, Ok(None));
-            }
+            let parsing = Instant::now();
             let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
             let input = FileInput {
                 text: &text[bom..],
@@ -195,9 +220,16 @@ fn read_and_collect(
                 found.is_helper = true;
             }
             shift_offsets(&mut found, bom as u32);
+            parsed.add(parsing);
             (index, Ok(Some(found)))
         })
-        .collect()
+        .collect();
+    report_stage(
+        "read, pre-filter, collect",
+        started,
+        &[read.describe("read"), filtered.describe("pre-filter"), parsed.describe("collect")].join("; "),
+    );
+    round
 }
 
 /// Stores one round's facts and problems, and the modules they bind.
@@ -324,5 +356,43 @@ fn shift_offsets(facts: &mut FileFacts, by: u32) {
         candidate.context.statement_start = candidate.context.statement_start.map(|s| s + by);
         candidate.context.anchor.0 += by;
         candidate.context.anchor.1 += by;
+    }
+}
+
+/// Whether `CORRAL_TIMINGS` asks for the time of each stage on stderr.
+pub(crate) fn timings_wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| std::env::var_os("CORRAL_TIMINGS").is_some_and(|v| !v.is_empty()))
+}
+
+/// Prints how long a stage took, when `CORRAL_TIMINGS` is set.
+pub(crate) fn report_stage(stage: &str, since: Instant, detail: &str) {
+    if timings_wanted() {
+        eprintln!("timing: {stage:<28} {:>9.3} ms  {detail}", since.elapsed().as_secs_f64() * 1e3);
+    }
+}
+
+/// Time spent by all threads in one part of a parallel stage.
+#[derive(Default)]
+struct Spent {
+    nanos: AtomicU64,
+    count: AtomicUsize,
+}
+
+impl Spent {
+    fn add(&self, since: Instant) {
+        if timings_wanted() {
+            self.nanos.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn describe(&self, what: &str) -> String {
+        let spent = Duration::from_nanos(self.nanos.load(Ordering::Relaxed));
+        format!(
+            "{what}: {} files, {:.3} ms of thread time",
+            self.count.load(Ordering::Relaxed),
+            spent.as_secs_f64() * 1e3
+        )
     }
 }

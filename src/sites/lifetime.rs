@@ -173,14 +173,15 @@ struct Exit {
 /// The file a task is written in: where local functions are found and line numbers counted.
 struct File {
     root: SyntaxNode,
-    text: String,
+    /// The root's text, made only when a line number is asked for: most tasks need none.
+    text: std::cell::OnceCell<String>,
 }
 
 impl File {
     /// The file whose tree holds `node`.
     fn of(node: &SyntaxNode) -> File {
         let root = node.ancestors().last().unwrap_or_else(|| node.clone());
-        File { text: root.to_string(), root }
+        File { text: std::cell::OnceCell::new(), root }
     }
 
     /// Reads the task a spawn starts, seen through the wrappers that do not change how long it runs.
@@ -419,7 +420,10 @@ impl File {
     }
 
     fn line(&self, offset: usize) -> usize {
-        self.text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
+        self.text
+            .get_or_init(|| self.root.to_string())
+            .get(..offset)
+            .map_or(1, |before| before.matches('\n').count() + 1)
     }
 }
 
