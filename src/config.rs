@@ -48,6 +48,10 @@ pub struct Config {
     /// The baseline file `check` reads (`--baseline`), resolved against the
     /// configuration file's folder.
     pub baseline: Option<PathBuf>,
+    /// A member crate that holds the one helper of the whole workspace
+    /// (`helper-crate = "crates/tasks"`), relative to the workspace root;
+    /// `None`: a helper module in each crate that needs one.
+    pub helper_crate: Option<PathBuf>,
     /// The file the configuration was read from; `None` for the defaults.
     pub source: Option<PathBuf>,
 }
@@ -118,6 +122,7 @@ impl Default for Config {
             wrappers: WrapperMode::Body,
             long_lived: LongLivedMode::Exempt,
             baseline: None,
+            helper_crate: None,
             source: None,
         }
     }
@@ -223,6 +228,7 @@ struct RawConfig {
     wrappers: Option<WrapperMode>,
     long_lived: Option<LongLivedMode>,
     baseline: Option<PathBuf>,
+    helper_crate: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -454,6 +460,7 @@ impl RawConfig {
             wrappers: self.wrappers.unwrap_or_default(),
             long_lived: self.long_lived.unwrap_or_default(),
             baseline: self.baseline.map(|path| file.origin.parent().unwrap_or(Path::new("")).join(path)),
+            helper_crate: self.helper_crate,
             source: Some(file.origin.to_path_buf()),
         })
     }

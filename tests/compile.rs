@@ -268,6 +268,39 @@ fn hoisted_captures() -> Rewritten {
     fx
 }
 
+/// (d2) Handlers that hold the struct owning the tracker (`Arc`, `&'a`,
+/// `Box`) spawn on it through that field, one hop, with the clone hoisted
+/// where the task moves `self`; a tracker field private to another module,
+/// and one two hops away, leave the global helper (the snapshot case
+/// `tracker_through_field`).
+fn tracker_through_a_field() -> Rewritten {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rewrite/tracker_through_field");
+    let mut fx = Rewritten::of(case, "tracker_through_field");
+    let handlers = fx.text("src/handlers.rs");
+    for expected in [
+        "        self.server.tracker.spawn(async move { println!(\"{name}\") });\n",
+        "        self.server.tracker.spawn_blocking(|| 1)\n",
+        "crate::tasks::track_thread(&self.server.tracker, || {})",
+        "        let tracker = self.server.tracker.clone();\n        tracker.spawn(async move {",
+        "        self.shared.tracker.spawn(async {});\n",
+        "        self.tracker.spawn(async {});\n",
+    ] {
+        fx.expect(handlers.contains(expected), || format!("missing `{expected}` in:\n{handlers}"));
+    }
+    let audit = fx.audit.clone();
+    fx.expect(audit.contains("(8 own tracker, 3 global helper)"), || {
+        format!("the sites through a field are not counted as own-tracker sites:\n{audit}")
+    });
+    fx.passes_ci();
+    fx.idempotent();
+    // The rewritten calls read as tracked, not as receivers the syntax tier cannot see.
+    let again = Run::of(corral(&fx.root).args(["diff", "--color", "never", "."]));
+    fx.expect(again.stderr.contains("0 skipped, 0 in test code, 11 already tracked"), || {
+        format!("the second run does not see the tracked calls:\n{}", again.stderr)
+    });
+    fx
+}
+
 /// (e) `wrappers = "callers"`: each wrapper's body stays (exempt), every
 /// caller's task is wrapped in `track_future`, with the struct's own tracker
 /// in its methods.
@@ -355,6 +388,39 @@ fn long_lived_tasks() -> Rewritten {
     fx
 }
 
+/// One helper crate for the workspace (`helper-crate = "crates/tasks"`): made a
+/// member, depended on through `[workspace.dependencies]`, called by the two
+/// libraries and the binary; no crate gets a module of its own.
+fn one_helper_crate() -> Rewritten {
+    let mut fx = Rewritten::new("helper_crate");
+    let changed = fx.changed_files();
+    let expected = [
+        "Cargo.toml",
+        "crates/core/Cargo.toml",
+        "crates/core/src/lib.rs",
+        "crates/net/Cargo.toml",
+        "crates/net/src/lib.rs",
+        "crates/server/Cargo.toml",
+        "crates/server/src/main.rs",
+        "crates/tasks/Cargo.toml",
+        "crates/tasks/src/lib.rs",
+    ];
+    fx.expect(changed == expected, || format!("changed files: {changed:?}"));
+    let helpers = changed.iter().filter(|path| fx.text(path).starts_with(HEADER)).count();
+    fx.expect(helpers == 1, || format!("expected one helper, found {helpers}"));
+    let root = fx.text("Cargo.toml");
+    fx.expect(
+        root.contains("\"crates/tasks\"]") && root.contains("tasks = { path = \"crates/tasks\" }"),
+        || format!("the root manifest lacks the member or the dependency:\n{root}"),
+    );
+    let server = fx.text("crates/server/src/main.rs");
+    fx.expect(server.contains("tasks::spawn(async { 1 + 1 })"), || format!("the binary:\n{server}"));
+    fx.passes_ci();
+    fx.tests_pass("drain_waits_for_every_kind_of_spawn");
+    fx.idempotent();
+    fx
+}
+
 #[test]
 fn rewritten_fixtures_compile() {
     eprintln!("building in {}", shared_target_dir().display());
@@ -364,9 +430,11 @@ fn rewritten_fixtures_compile() {
         crlf_and_tabs,
         tasks_name_taken,
         hoisted_captures,
+        tracker_through_a_field,
         wrapper_callers,
         held_to_ci,
         long_lived_tasks,
+        one_helper_crate,
     ] {
         let started = Instant::now();
         let fx = run();

@@ -94,6 +94,13 @@ fn tracker_choice() {
     check("tracker_choice");
 }
 
+/// A handler that holds the struct owning a tracker (`Arc`, `&'a`, `Box`)
+/// uses it through that field, one hop, where the tracker field is visible.
+#[test]
+fn tracker_through_a_field() {
+    check("tracker_through_field");
+}
+
 #[test]
 fn binaries_use_the_library_helper() {
     check("bin_with_lib");
@@ -134,6 +141,7 @@ const CASES: &[&str] = &[
     "runtime_handles",
     "threads_and_others",
     "tracker_choice",
+    "tracker_through_field",
     "bin_with_lib",
     "hoist_self",
     "hoist_positions",

@@ -244,6 +244,9 @@ fn every_fixture_lists_as_the_report_schema_says() {
                 if context["wrapper"].is_string() {
                     shapes.insert("wrapper".into());
                 }
+                if context["method"]["tracker_through"].is_string() {
+                    shapes.insert("tracker_through".into());
+                }
             }
         }
     }
@@ -264,6 +267,7 @@ fn every_fixture_lists_as_the_report_schema_says() {
         r#"enclosing "async-block""#,
         "in_macro",
         "wrapper",
+        "tracker_through",
     ] {
         assert!(shapes.contains(shape), "no fixture shows {shape}; seen: {shapes:#?}");
     }

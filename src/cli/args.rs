@@ -153,6 +153,11 @@ pub struct InitArgs {
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
 
+    /// Create this member crate (relative to the workspace root) to hold the one
+    /// helper of the whole workspace, and set `helper-crate` in `corral.toml`.
+    #[arg(long, value_name = "PATH")]
+    pub helper_crate: Option<PathBuf>,
+
     /// Leave the rewritten files as corral edits them, without running rustfmt on them.
     #[arg(long)]
     pub no_format: bool,

@@ -298,8 +298,20 @@ fn plan_migration(
     args: &WorkspaceArgs,
     options: MigrationOptions,
 ) -> Result<(Scanned, Plan, Vec<FileProblem>)> {
+    plan_migration_with(args, options, None)
+}
+
+/// As `plan_migration`, with the helper crate `init --helper-crate` asks for.
+fn plan_migration_with(
+    args: &WorkspaceArgs,
+    options: MigrationOptions,
+    helper_crate: Option<&Path>,
+) -> Result<(Scanned, Plan, Vec<FileProblem>)> {
     let mut scanned = scan_workspace(args)?;
     scanned.options = options;
+    if let Some(relative) = helper_crate {
+        scanned.config.helper_crate = Some(relative.to_path_buf());
+    }
     let wanted = rewrite::wanted_files(&scanned.workspace, &scanned.result.sites, &scanned.config);
     let (sources, mut problems) = discover::read_existing(&wanted);
     if let Some(findings) = &scanned.semantic {
@@ -385,8 +397,15 @@ pub(super) fn lock_change(
         };
         manifests.push((absolute(&path), text));
     }
-    let target_roots: Vec<_> =
+    let mut target_roots: Vec<_> =
         workspace.packages.iter().flat_map(|p| p.targets.iter().map(|t| absolute(&t.root))).collect();
+    // A crate the plan creates (the shared helper crate): its manifest and library.
+    for change in changes.iter().filter(|c| c.original.is_none() && c.path.ends_with("Cargo.toml")) {
+        manifests.push((absolute(&change.path), change.new_text.clone()));
+        if let Some(dir) = change.path.parent() {
+            target_roots.push(absolute(&dir.join("src").join("lib.rs")));
+        }
+    }
     let input = LockInput { root: &root, lock: &lock, manifests: &manifests, target_roots: &target_roots };
     match updated_lock(&input).map_err(|error| error.to_string())? {
         LockOutcome::Unchanged => Ok(None),
@@ -468,8 +487,41 @@ fn refuse_dirty(scanned: &Scanned, plan: &Plan, allow_dirty: bool) -> Result<()>
 
 fn init(args: &InitArgs, out: &mut impl Write) -> Result<Outcome> {
     let options = MigrationOptions { mode: PlanMode::HelpersOnly, format: !args.no_format, lock: true };
-    let (scanned, plan, problems) = plan_migration(&args.workspace, options)?;
+    let (scanned, mut plan, problems) =
+        plan_migration_with(&args.workspace, options, args.helper_crate.as_deref())?;
+    if let Some(relative) = &args.helper_crate {
+        plan.changes.extend(remember_helper_crate(&scanned, relative)?);
+    }
     write_plan(&args.workspace, true, &scanned, &plan, &problems, out)
+}
+
+/// `helper-crate = "PATH"` in `corral.toml` (created when missing), so that
+/// later runs of `apply` use the crate `init --helper-crate` made.
+fn remember_helper_crate(scanned: &Scanned, relative: &Path) -> Result<Option<FileChange>> {
+    let path = match &scanned.config.source {
+        Some(source) if source.file_name().is_some_and(|name| name == "Cargo.toml") => {
+            bail!(
+                "the configuration is in {}: add `helper-crate = \"{}\"` to its corral table by hand",
+                source.display(),
+                slash(relative)
+            )
+        }
+        Some(source) => source.clone(),
+        None => scanned.workspace.root.join("corral.toml"),
+    };
+    let original = std::fs::read_to_string(&path).ok();
+    let mut document: toml_edit::DocumentMut = original
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .with_context(|| format!("cannot parse {}", path.display()))?;
+    if document.get("helper-crate").and_then(|item| item.as_str()) == Some(slash(relative).as_str()) {
+        return Ok(None);
+    }
+    document["helper-crate"] = toml_edit::value(slash(relative));
+    let display =
+        path.strip_prefix(&scanned.workspace.root).map_or_else(|_| path.display().to_string(), slash);
+    Ok(Some(FileChange { path, display, original, new_text: document.to_string(), package: None }))
 }
 
 fn write_plan(

@@ -53,6 +53,7 @@ pub(crate) fn bare_method_call() -> SpawnSite {
             self_type: "Worker".to_string(),
             self_kind: Some(SelfKind::Ref),
             tracker_field: None,
+            tracker_through: None,
             tracker_capture: None,
         }),
         enclosing: Vec::new(),

@@ -314,6 +314,7 @@ mod tests {
                     self_type: "S".into(),
                     self_kind: Some(self_kind),
                     tracker_field: Some("tracker".into()),
+                    tracker_through: None,
                     tracker_capture: Some(Capture::Clone),
                 }),
                 enclosing: Vec::new(),

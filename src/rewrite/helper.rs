@@ -154,6 +154,16 @@ pub async fn drain() {
     tracker.wait().await;
     tracker.reopen();
 }
+
+/// As `drain`, but waits at most `limit`: `false` when some task or thread was
+/// still running then, for a shutdown path whose tasks may never end.
+pub async fn drain_timeout(limit: std::time::Duration) -> bool {
+    let tracker = tracker();
+    tracker.close();
+    let drained = tokio::time::timeout(limit, tracker.wait()).await.is_ok();
+    tracker.reopen();
+    drained
+}
 "#;
 
 const TESTS: &str = r#"
@@ -199,7 +209,13 @@ mod tests {
             local.await;
             super::drain().await;
             assert_eq!(done.load(Ordering::SeqCst), 5);
+            // One test, not two: tests run in parallel and share the tracker,
+            // and a `reopen` during another test's `drain` would hang it.
+            assert!(super::drain_timeout(Duration::from_millis(10)).await);
+            super::spawn(std::future::pending::<()>());
+            assert!(!super::drain_timeout(Duration::from_millis(50)).await);
         });
+        // The runtime drops the task that never ends, and with it its count.
     }
 }
 "#;
@@ -219,7 +235,7 @@ pub struct WorkspaceDependency {
 }
 
 /// Makes sure a package depends on `tokio-util` with its `rt` feature, and on
-/// `tokio`, keeping the manifest's formatting; `workspace_deps` are what the
+/// `tokio` with `rt` and `time` (`drain_timeout`), keeping the manifest's formatting; `workspace_deps` are what the
 /// workspace root declares in `[workspace.dependencies]`.
 pub fn ensure_dependencies(
     manifest: &str,
@@ -236,7 +252,10 @@ pub fn ensure_dependencies(
         .map(|t| t.iter().filter_map(|(_, item)| item.as_table().and_then(toml_edit::Table::position)).max());
     let dependencies = dependencies.as_table_like_mut().ok_or("`dependencies` is not a table")?;
     let mut changed = false;
-    for (name, version, feature) in [("tokio-util", TOKIO_UTIL_VERSION, "rt"), ("tokio", "1", "rt")] {
+    // `drain_timeout` needs tokio's timer.
+    for (name, version, feature) in
+        [("tokio-util", TOKIO_UTIL_VERSION, "rt"), ("tokio", "1", "rt"), ("tokio", "1", "time")]
+    {
         match dependencies.get_mut(name) {
             None => {
                 let mut table = InlineTable::new();
@@ -393,7 +412,7 @@ mod tests {
         let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &[]).unwrap() else { panic!() };
         assert_eq!(
             text,
-            "[package]\nname = \"a\"   # the name\n\n[dependencies]\nserde = \"1\"\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\"rt\"] }\n"
+            "[package]\nname = \"a\"   # the name\n\n[dependencies]\nserde = \"1\"\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n"
         );
     }
 
@@ -406,8 +425,8 @@ mod tests {
         assert!(text.contains("tokio = { workspace = true, features = [\"full\"] }"));
         let done = "[dependencies]\ntokio = \"1\"\ntokio-util = { version = \"0.7\", features = [\"rt\", \"codec\"] }\n";
         let ManifestEdit::Changed(text) = ensure_dependencies(done, &[]).unwrap() else { panic!() };
-        assert!(text.contains("tokio = { version = \"1\", features = [\"rt\"] }"));
-        let complete = "[dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\n";
+        assert!(text.contains("tokio = { version = \"1\", features = [\"rt\", \"time\"] }"));
+        let complete = "[dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\n";
         assert_eq!(ensure_dependencies(complete, &[]).unwrap(), ManifestEdit::Unchanged);
         let inherited = "[dependencies]\ntokio.workspace = true\ntokio-util.workspace = true\n";
         let declared = [
@@ -450,7 +469,7 @@ mod tests {
         let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &[]).unwrap() else { panic!() };
         assert_eq!(
             text,
-            "[package]\nname = \"a\"\n\n[dependencies.serde]\nversion = \"1\"\n\n[dependencies.tokio]\nversion = \"1\"\nfeatures = [\"sync\", \"rt\"]\n\n[dependencies.tokio-util]\nversion = \"0.7.10\"\nfeatures = [\"rt\"]\n\n[dev-dependencies.bytes]\nversion = \"1\"\n"
+            "[package]\nname = \"a\"\n\n[dependencies.serde]\nversion = \"1\"\n\n[dependencies.tokio]\nversion = \"1\"\nfeatures = [\"sync\", \"rt\", \"time\"]\n\n[dependencies.tokio-util]\nversion = \"0.7.10\"\nfeatures = [\"rt\"]\n\n[dev-dependencies.bytes]\nversion = \"1\"\n"
         );
     }
 
@@ -460,7 +479,7 @@ mod tests {
         let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &[]).unwrap() else { panic!() };
         assert_eq!(
             text,
-            "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = { version = \"1\", features = [\"rt\"] }\r\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\r\n"
+            "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\r\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\r\n"
         );
     }
 

@@ -6,9 +6,10 @@
 
 pub mod call;
 pub mod helper;
+pub mod helper_crate;
 pub mod imports;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxKind, ast, ast::HasName};
@@ -24,6 +25,7 @@ use helper::{
     HEADER, HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate,
     workspace_dependencies,
 };
+use helper_crate::HelperCrate;
 
 /// File texts the plan reads, by path; a path absent from the map does not exist.
 pub type Sources = HashMap<PathBuf, String>;
@@ -93,6 +95,12 @@ pub fn wanted_files(workspace: &Workspace, sites: &[SpawnSite], config: &Config)
     for site in sites.iter().filter(|s| s.verdict == Verdict::Bare) {
         let Some(file) = files.get(site.path.as_str()) else { continue };
         wanted.push(file.path.clone());
+        if config.helper_crate.is_some() {
+            if let Some(package) = file.package {
+                wanted.push(workspace.packages[package].manifest_path.clone());
+            }
+            continue;
+        }
         if let Some(home) = helper_home(workspace, file, config, &|_| None) {
             wanted.push(home.root.clone());
             wanted.push(home.file.clone());
@@ -100,6 +108,11 @@ pub fn wanted_files(workspace: &Workspace, sites: &[SpawnSite], config: &Config)
             wanted.push(home.file.with_extension("").join("mod.rs"));
             wanted.push(workspace.packages[home.package].manifest_path.clone());
         }
+    }
+    if let Some(relative) = &config.helper_crate {
+        let dir = workspace.root.join(relative);
+        wanted.push(dir.join("Cargo.toml"));
+        wanted.push(dir.join("src").join("lib.rs"));
     }
     wanted.sort();
     wanted.dedup();
@@ -143,6 +156,10 @@ pub fn plan(
         by_file.entry(site.path.as_str()).or_default().push(site);
     }
 
+    // One helper crate for the workspace, when configured; else a module per crate.
+    let shared =
+        config.helper_crate.as_ref().and_then(|relative| HelperCrate::locate(workspace, relative, sources));
+    let mut needing: BTreeSet<usize> = BTreeSet::new();
     let mut pending: BTreeMap<PathBuf, Pending> = BTreeMap::new();
     for (display, file_sites) in by_file {
         let fail_all = |reason: &str, outcomes: &mut Vec<SiteOutcome>| {
@@ -168,10 +185,18 @@ pub fn plan(
             continue;
         };
         if mode == PlanMode::HelpersOnly {
-            homes.insert(home.root.clone(), home);
+            match &shared {
+                Some(_) => needing.extend(file.package),
+                None => {
+                    homes.insert(home.root.clone(), home);
+                }
+            }
             continue;
         }
-        let helper_path = helper_path(workspace, file, &home);
+        let helper_path = match &shared {
+            Some(shared) => shared.ident.clone(),
+            None => helper_path(workspace, file, &home),
+        };
         let edition = syntax_edition(file.edition);
         let mut names = FreshNames::new(text, edition);
         let mut edits: Vec<Edit> = Vec::new();
@@ -197,8 +222,10 @@ pub fn plan(
                     LongLivedMode::Track => {}
                 }
             }
+            // The struct's own tracker field, or one a field of it holds (`server.tracker`).
             let field = site.context.method.as_ref().filter(|m| m.self_kind.is_some()).and_then(|m| {
-                Some((m.tracker_field.clone()?, m.tracker_capture.clone().unwrap_or(Capture::Clone)))
+                let field = m.tracker_field.clone().or_else(|| m.tracker_through.clone())?;
+                Some((field, m.tracker_capture.clone().unwrap_or(Capture::Clone)))
             });
             let source = match field {
                 Some((field, capture)) => {
@@ -233,7 +260,12 @@ pub fn plan(
         // (`track_thread`); a crate whose sites never do gets no helper.
         let helper_prefix = format!("{helper_path}::");
         if edits.iter().any(|edit| edit.insert.contains(&helper_prefix)) {
-            homes.insert(home.root.clone(), home);
+            match &shared {
+                Some(_) => needing.extend(file.package),
+                None => {
+                    homes.insert(home.root.clone(), home);
+                }
+            }
         }
         pending.insert(
             file.path.clone(),
@@ -248,7 +280,17 @@ pub fn plan(
         );
     }
 
-    let (mut changes, warnings) = install_helpers(workspace, homes.values(), sources, &mut pending);
+    let (mut changes, warnings) = match &shared {
+        Some(shared) => {
+            let display = |path: &Path| display_of(workspace, path);
+            (helper_crate::install(workspace, shared, &needing, sources, &display), Vec::new())
+        }
+        None => {
+            let (changes, mut warnings) = install_helpers(workspace, homes.values(), sources, &mut pending);
+            warnings.extend(propose_helper_crate(workspace, homes.values()));
+            (changes, warnings)
+        }
+    };
     for (path, file) in pending {
         let result = finish_file(&file, globs.get(&file.display).map_or(&[][..], Vec::as_slice));
         match result {
@@ -368,6 +410,30 @@ fn install_helpers<'a>(
         }
     }
     (changes, warnings)
+}
+
+/// Where several crates, none of them published, would each get a helper of
+/// their own, and so a tracker of their own: the audit proposes one helper
+/// crate with the key to set. The mode never switches by itself.
+fn propose_helper_crate<'a>(
+    workspace: &Workspace,
+    homes: impl Iterator<Item = &'a HelperHome>,
+) -> Option<String> {
+    let mut packages: Vec<&Package> = homes.map(|home| &workspace.packages[home.package]).collect();
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    packages.dedup_by(|a, b| a.name == b.name);
+    if packages.len() < 2 || packages.iter().any(|package| package.publishable) {
+        return None;
+    }
+    let names: Vec<&str> = packages.iter().map(|package| package.name.as_str()).collect();
+    Some(format!(
+        "{} crates get a helper of their own ({}), so a test or a shutdown path must drain {} trackers; \
+         none of them is published, so one helper crate can serve them all: set `helper-crate = \"crates/tasks\"` \
+         in corral.toml (or run `corral init --helper-crate crates/tasks`) and run corral again",
+        names.len(),
+        names.join(", "),
+        names.len()
+    ))
 }
 
 /// Whether a crate root declares a module `name` (in any form).
@@ -565,8 +631,9 @@ impl Names for FreshNames {
         if let Some(name) = self.given.get(&key) {
             return name.clone();
         }
-        // `self.tracker.clone()` -> `tracker`.
-        let base = value.trim_start_matches("self.").trim_end_matches(".clone()").to_string();
+        // `self.tracker.clone()` -> `tracker`; `self.server.tracker.clone()` -> `tracker`.
+        let field = value.trim_end_matches(".clone()");
+        let base = field.rsplit('.').next().unwrap_or(field).to_string();
         let taken = self.bound_near(at);
         let used_here: HashSet<&String> =
             self.given.iter().filter(|((a, _, _), _)| *a == at).map(|(_, n)| n).collect();

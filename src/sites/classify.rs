@@ -36,6 +36,8 @@ pub struct Classifier<'a> {
     pub catalogue: &'a Catalogue,
     /// Structs by crate key and name.
     pub structs: HashMap<(String, String), &'a StructFields>,
+    /// Structs by absolute path (module, then name), what a field's type resolves to.
+    pub structs_at: HashMap<Vec<String>, &'a StructFields>,
     /// Wrappers whose callers are converted (`[[spawn]] argument`): their bodies are exempt.
     pub wrapped_by_callers: Vec<Vec<String>>,
     /// What the workspace's types derive or implement of `Clone` / `Copy`, by crate and name.
@@ -87,6 +89,7 @@ impl<'a> Classifier<'a> {
         wrapped_by_callers: Vec<Vec<String>>,
     ) -> Classifier<'a> {
         let mut structs = HashMap::new();
+        let mut structs_at = HashMap::new();
         let mut type_traits: HashMap<(String, String), TypeTraits> = HashMap::new();
         let mut helper_modules = Vec::new();
         for facts in files {
@@ -96,6 +99,9 @@ impl<'a> Classifier<'a> {
             for fields in &facts.structs {
                 let key = (fields.module.first().cloned().unwrap_or_default(), fields.name.clone());
                 structs.entry(key).or_insert(fields);
+                let mut path = fields.module.clone();
+                path.push(fields.name.clone());
+                structs_at.entry(path).or_insert(fields);
             }
             for traits in &facts.type_traits {
                 let key = (traits.module.first().cloned().unwrap_or_default(), traits.name.clone());
@@ -111,6 +117,7 @@ impl<'a> Classifier<'a> {
             table,
             catalogue,
             structs,
+            structs_at,
             wrapped_by_callers,
             type_traits,
             helper,
@@ -319,19 +326,14 @@ impl<'a> Classifier<'a> {
                     .ok_or_else(|| unseen(&format!("{}(..)", path.display())))
             }
             ReceiverRoot::Typed(path) => self.type_kind(place, path).ok_or_else(|| unseen(&path.display())),
-            ReceiverRoot::SelfField(field) => {
-                let fields = candidate.context.method.as_ref().and_then(|m| {
-                    self.structs
-                        .get(&(candidate.module.first().cloned().unwrap_or_default(), m.self_name.clone()))
-                });
-                let found =
-                    fields.and_then(|s| s.fields.iter().find(|f| f.name == *field).map(|f| (*s, &f.ty)));
+            ReceiverRoot::SelfField(_) | ReceiverRoot::SelfFieldOf { .. } => {
+                let (found, shown) = self.self_field(candidate, root);
                 match found {
                     Some((owner, ty)) => {
                         let owner_place = Place { module: &owner.module, blocks: &[] };
-                        self.type_kind(owner_place, ty).ok_or_else(|| unseen(&format!("self.{field}")))
+                        self.type_kind(owner_place, ty).ok_or_else(|| unseen(&shown))
                     }
-                    None => Err(unseen(&format!("self.{field}"))),
+                    None => Err(unseen(&shown)),
                 }
             }
             ReceiverRoot::ClosureParam { callee } => {
@@ -346,6 +348,38 @@ impl<'a> Classifier<'a> {
         }
     }
 
+    /// The field a receiver starts from, `self.runtime` or, one hop away,
+    /// `self.server.tracker` (a field of the workspace struct `self.server`
+    /// holds): the struct that declares it and its type, and how it is written.
+    fn self_field(
+        &self,
+        candidate: &Candidate,
+        root: &ReceiverRoot,
+    ) -> (Option<(&'a StructFields, &'a WrittenPath)>, String) {
+        let own: Option<&'a StructFields> = candidate.context.method.as_ref().and_then(|m| {
+            self.structs
+                .get(&(candidate.module.first().cloned().unwrap_or_default(), m.self_name.clone()))
+                .copied()
+        });
+        let (holder, field, shown) = match root {
+            ReceiverRoot::SelfField(field) => (own, field, format!("self.{field}")),
+            ReceiverRoot::SelfFieldOf { via, field } => {
+                let held = own.and_then(|own| {
+                    let via = own.fields.iter().find(|f| f.name == *via)?;
+                    let place = Place { module: &own.module, blocks: &[] };
+                    match self.table.resolve(self.catalogue, place, &via.ty) {
+                        Resolution::Defined(path) => self.structs_at.get(&path).copied(),
+                        _ => None,
+                    }
+                });
+                (held, field, format!("self.{via}.{field}"))
+            }
+            _ => return (None, String::new()),
+        };
+        let found = holder.and_then(|s| s.fields.iter().find(|f| f.name == *field).map(|f| (s, &f.ty)));
+        (found, shown)
+    }
+
     fn type_kind(&self, place: Place, path: &WrittenPath) -> Option<ValueKind> {
         if let Resolution::External(absolute) | Resolution::Defined(absolute) =
             self.table.resolve(self.catalogue, place, path)
@@ -358,11 +392,17 @@ impl<'a> Classifier<'a> {
 
     fn site_context(&self, candidate: &Candidate) -> SiteContext {
         let method = candidate.context.method.as_ref().map(|m| {
-            let tracker = self.tracker_field(&candidate.module, &m.self_name);
+            let own = self.tracker_field(&candidate.module, &m.self_name);
+            let through = match own {
+                Some(_) => None,
+                None => self.tracker_through(&candidate.module, &m.self_name),
+            };
+            let tracker = own.or(through.map(|(_, owner, field)| (owner, field)));
             MethodContext {
                 self_type: m.self_type.clone(),
                 self_kind: m.self_kind.clone(),
-                tracker_field: tracker.map(|(_, field)| field.name.clone()),
+                tracker_field: own.map(|(_, field)| field.name.clone()),
+                tracker_through: through.map(|(via, _, field)| format!("{}.{}", via.name, field.name)),
                 tracker_capture: tracker.map(|(owner, field)| self.capture(owner, field)),
             }
         });
@@ -403,6 +443,35 @@ impl<'a> Classifier<'a> {
     fn tracker_field(&self, module: &[String], name: &str) -> Option<(&'a StructFields, &'a Field)> {
         let fields: &'a StructFields =
             self.structs.get(&(module.first().cloned().unwrap_or_default(), name.to_string()))?;
+        self.tracker_of(fields)
+    }
+
+    /// The tracker a method of `Self` reaches through one of `Self`'s fields
+    /// (`self.server.tracker`), when `Self` has none of its own: the first
+    /// field, in declaration order, that holds (itself, in a `Box`, an `Arc`,
+    /// an `Rc` or behind a reference) a workspace struct with a tracker field,
+    /// where both fields can be named from the site's module. One hop only.
+    /// The field of `Self`, the struct it holds, and that struct's tracker field.
+    fn tracker_through(
+        &self,
+        module: &[String],
+        name: &str,
+    ) -> Option<(&'a Field, &'a StructFields, &'a Field)> {
+        let own: &'a StructFields =
+            self.structs.get(&(module.first().cloned().unwrap_or_default(), name.to_string()))?;
+        let place = Place { module: &own.module, blocks: &[] };
+        own.fields.iter().filter(|via| via.visible_from(module)).find_map(|via| {
+            let Resolution::Defined(path) = self.table.resolve(self.catalogue, place, &via.ty) else {
+                return None;
+            };
+            let held: &'a StructFields = self.structs_at.get(&path)?;
+            let (owner, tracker) = self.tracker_of(held)?;
+            tracker.visible_from(module).then_some((via, owner, tracker))
+        })
+    }
+
+    /// The first field of a struct whose type is a task tracker.
+    fn tracker_of(&self, fields: &'a StructFields) -> Option<(&'a StructFields, &'a Field)> {
         let place = Place { module: &fields.module, blocks: &[] };
         let field = fields.fields.iter().find(|field| {
             (match self.table.resolve(self.catalogue, place, &field.ty) {
@@ -441,5 +510,153 @@ impl<'a> Classifier<'a> {
             (Holding::Reference, _) => Capture::Copy,
             (Holding::Owned, capture) => capture,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sites::collect::{FileInput, collect_file};
+    use ra_ap_syntax::Edition;
+
+    /// What each spawn site of a crate `app` made of `files` (module, text)
+    /// uses: `own:<field>`, `through:<path>` or `global`, with the capture.
+    fn trackers(files: &[(&str, &str)]) -> Vec<(String, Option<Capture>)> {
+        let tracker_types = ["TaskTracker".to_string(), "Tasks".to_string()];
+        let facts: Vec<FileFacts> = files
+            .iter()
+            .map(|(module, text)| {
+                let module: Vec<String> = module.split("::").map(str::to_string).collect();
+                collect_file(FileInput {
+                    text,
+                    edition: Edition::Edition2021,
+                    module: &module,
+                    needles: &["spawn".to_string()],
+                    marker: "spawn-exempt",
+                    tracker_types: &tracker_types,
+                })
+            })
+            .collect();
+        let mut table = ModuleTable::default();
+        table.declare_crate("app");
+        for found in &facts {
+            for (path, names) in &found.modules {
+                table.insert(path.clone(), names.clone());
+            }
+        }
+        let catalogue = Catalogue::new(&[], &tracker_types);
+        let classifier = Classifier::new(&table, &catalogue, facts.iter(), "crate::tasks", false, Vec::new());
+        let meta = FileMeta { display: "src/lib.rs", package: None, in_test_dir: false };
+        facts
+            .iter()
+            .flat_map(|found| found.candidates.iter().map(move |c| (found, c)))
+            .filter_map(|(found, c)| classifier.classify(found, c, meta))
+            .filter(|site| site.verdict == Verdict::Bare)
+            .map(|site| {
+                let method = site.context.method.expect("a site in a method");
+                let used = match (method.tracker_field, method.tracker_through) {
+                    (Some(own), None) => format!("own:{own}"),
+                    (None, Some(path)) => format!("through:{path}"),
+                    (None, None) => "global".to_string(),
+                    both => panic!("both a field and a path: {both:?}"),
+                };
+                (used, method.tracker_capture)
+            })
+            .collect()
+    }
+
+    fn used(files: &[(&str, &str)]) -> Vec<String> {
+        trackers(files).into_iter().map(|(used, _)| used).collect()
+    }
+
+    const SERVER: &str = "use tokio_util::task::TaskTracker;\npub struct Server { tracker: TaskTracker }\n";
+
+    #[test]
+    fn the_field_may_hold_the_struct_in_any_of_the_shapes_that_deref_to_it() {
+        let handlers = "use std::sync::Arc;\nuse std::rc::Rc;\n\
+            struct A { s: Server }\nimpl A { fn f(&self) { tokio::spawn(x); } }\n\
+            struct B { s: Arc<Server> }\nimpl B { fn f(&self) { tokio::spawn(x); } }\n\
+            struct C { s: std::sync::Arc<Server> }\nimpl C { fn f(&self) { tokio::spawn(x); } }\n\
+            struct D { s: Rc<Server> }\nimpl D { fn f(&self) { tokio::spawn(x); } }\n\
+            struct E<'a> { s: &'a Server }\nimpl E<'_> { fn f(&self) { tokio::spawn(x); } }\n\
+            struct F<'a> { s: &'a mut Server }\nimpl F<'_> { fn f(&self) { tokio::spawn(x); } }\n\
+            struct G { s: Box<Server> }\nimpl G { fn f(&self) { tokio::spawn(x); } }\n\
+            struct H { s: crate::Server }\nimpl H { fn f(&self) { tokio::spawn(x); } }\n\
+            struct I { s: Option<Arc<Server>> }\nimpl I { fn f(&self) { tokio::spawn(x); } }\n\
+            struct J { s: Vec<Server> }\nimpl J { fn f(&self) { tokio::spawn(x); } }\n\
+            struct K { s: std::sync::Mutex<Server> }\nimpl K { fn f(&self) { tokio::spawn(x); } }\n";
+        let found = used(&[("app", &format!("{SERVER}{handlers}"))]);
+        let mut expected = vec!["through:s.tracker"; 8];
+        expected.extend(["global"; 3]);
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn own_tracker_first_then_the_first_field_in_declaration_order_one_hop() {
+        let text = format!(
+            "{SERVER}use std::sync::Arc;\n\
+             pub struct Other {{ pub tasks: TaskTracker }}\n\
+             struct Mid {{ server: Arc<Server> }}\n\
+             struct Both {{ server: Arc<Server>, tracker: TaskTracker }}\n\
+             impl Both {{ fn f(&self) {{ tokio::spawn(x); }} }}\n\
+             struct Order {{ name: String, mid: Arc<Mid>, other: Arc<Other>, server: Arc<Server> }}\n\
+             impl Order {{ fn f(&self) {{ tokio::spawn(x); }} }}\n\
+             struct TwoHops {{ mid: Arc<Mid> }}\n\
+             impl TwoHops {{ fn f(&self) {{ tokio::spawn(x); }} }}\n"
+        );
+        assert_eq!(used(&[("app", &text)]), ["own:tracker", "through:other.tasks", "global"]);
+    }
+
+    #[test]
+    fn the_tracker_field_must_be_visible_at_the_site() {
+        let server = |vis: &str| {
+            format!(
+                "use tokio_util::task::TaskTracker;\npub struct Server {{ {vis} tracker: TaskTracker }}\n"
+            )
+        };
+        let handler = "use std::sync::Arc;\nstruct H { s: Arc<crate::a::b::Server> }\n\
+                       impl H { fn f(&self) { tokio::spawn(x); } }\n";
+        // The handler in `app::a::b::c` (a descendant), `app::a` (the parent), `app::z` (elsewhere).
+        let sites = |vis: &str| {
+            [("app::a::b::c", handler), ("app::a", handler), ("app::z", handler)]
+                .iter()
+                .map(|(module, text)| used(&[("app::a::b", &server(vis)), (module, text)])[0].clone())
+                .collect::<Vec<String>>()
+        };
+        let through = "through:s.tracker";
+        assert_eq!(sites(""), [through, "global", "global"]);
+        assert_eq!(sites("pub(self)"), [through, "global", "global"]);
+        assert_eq!(sites("pub(super)"), [through, through, "global"]);
+        assert_eq!(sites("pub(in crate::a)"), [through, through, "global"]);
+        assert_eq!(sites("pub(crate)"), [through, through, through]);
+        assert_eq!(sites("pub"), [through, through, through]);
+    }
+
+    #[test]
+    fn the_field_of_self_must_be_visible_at_the_site_too() {
+        // `Handler` is declared in `app::h` with a private field; its impl in `app::x` cannot read it.
+        let server =
+            format!("{SERVER}pub mod h {{ pub struct Handler {{ s: std::sync::Arc<crate::Server> }} }}\n");
+        let elsewhere = "impl crate::h::Handler { fn f(&self) { tokio::spawn(x); } }\n";
+        assert_eq!(used(&[("app", &server), ("app::x", elsewhere)]), ["global"]);
+        let inside = "impl crate::h::Handler { fn f(&self) { tokio::spawn(x); } }\n";
+        assert_eq!(used(&[("app", &server), ("app::h::y", inside)]), ["through:s.tracker"]);
+    }
+
+    #[test]
+    fn a_tracker_through_a_field_is_captured_as_its_own_type_allows() {
+        let text = "use std::sync::Arc;\nuse tokio_util::task::TaskTracker;\n\
+                    #[derive(Clone, Copy)]\npub struct Tasks;\n\
+                    pub struct Copied { tasks: Tasks }\n\
+                    pub struct Shared { tracker: Arc<TaskTracker> }\n\
+                    struct A<'a> { c: &'a Copied }\nimpl A<'_> { fn f(&self) { tokio::spawn(x); } }\n\
+                    struct B { s: Shared }\nimpl B { fn f(&self) { tokio::spawn(x); } }\n";
+        assert_eq!(
+            trackers(&[("app", text)]),
+            [
+                ("through:c.tasks".to_string(), Some(Capture::Copy)),
+                ("through:s.tracker".to_string(), Some(Capture::Clone))
+            ]
+        );
     }
 }

@@ -3,7 +3,10 @@
 //! every call that may start a task, with its context). The syntax tree is
 //! dropped at the end, so memory stays flat however many files there are.
 
-use ra_ap_syntax::{AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, ast, ast::HasName};
+use ra_ap_syntax::{
+    AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, ast, ast::HasName, ast::HasVisibility,
+    ast::VisibilityKind,
+};
 
 use super::abbreviate::abbreviate;
 use super::context::{CallContext, context_of, handle_use};
@@ -65,6 +68,16 @@ pub struct Field {
     pub name: String,
     pub ty: WrittenPath,
     pub holding: Holding,
+    /// The module within which the field can be named (it and its descendants),
+    /// as its visibility says; `None` for a `pub` field.
+    pub visible_in: Option<Vec<String>>,
+}
+
+impl Field {
+    /// Whether code in `module` (an absolute module path) can name the field.
+    pub fn visible_from(&self, module: &[String]) -> bool {
+        self.visible_in.as_ref().is_none_or(|scope| module.starts_with(scope))
+    }
 }
 
 /// How a field holds the type its path names.
@@ -388,6 +401,7 @@ fn struct_fields(structs: &[SyntaxNode], scopes: &TreeScopes) -> Vec<StructField
     for item in structs.iter().filter_map(|node| ast::Struct::cast(node.clone())) {
         let Some(name) = item.name() else { continue };
         let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else { continue };
+        let module = scopes.module_at(item.syntax().text_range().start().into()).path.clone();
         let fields: Vec<Field> = list
             .fields()
             .filter_map(|field| {
@@ -396,16 +410,46 @@ fn struct_fields(structs: &[SyntaxNode], scopes: &TreeScopes) -> Vec<StructField
                     name: field.name()?.text().to_string(),
                     ty: type_path(&ty)?,
                     holding: holding(&ty),
+                    visible_in: visible_in(field.visibility(), &module),
                 })
             })
             .collect();
         if fields.is_empty() {
             continue;
         }
-        let module = scopes.module_at(item.syntax().text_range().start().into()).path.clone();
         out.push(StructFields { module, name: name.text().to_string(), fields });
     }
     out
+}
+
+/// The module an item or field declared in `module` with `visibility` can be
+/// named in (with its descendants), as Rust defines it; `None` for `pub`.
+/// A `pub(in path)` that climbs above the crate counts as the crate.
+fn visible_in(visibility: Option<ast::Visibility>, module: &[String]) -> Option<Vec<String>> {
+    let crate_root = module[..1.min(module.len())].to_vec();
+    let Some(visibility) = visibility else { return Some(module.to_vec()) };
+    match visibility.kind() {
+        VisibilityKind::Pub => None,
+        VisibilityKind::PubSelf => Some(module.to_vec()),
+        VisibilityKind::PubCrate => Some(crate_root),
+        VisibilityKind::PubSuper => Some(module[..module.len().saturating_sub(1).max(1)].to_vec()),
+        VisibilityKind::In(path) => {
+            let Some(written) = WrittenPath::from_ast(&path) else { return Some(crate_root) };
+            let segments = &written.segments;
+            let (mut scope, rest) = match segments.first().map(String::as_str) {
+                Some("crate") => (crate_root.clone(), &segments[1..]),
+                Some("self") => (module.to_vec(), &segments[1..]),
+                Some("super") => {
+                    let ups = segments.iter().take_while(|s| *s == "super").count();
+                    (module[..module.len().saturating_sub(ups).max(1)].to_vec(), &segments[ups..])
+                }
+                // Edition 2015: a path from the crate root.
+                _ => (crate_root.clone(), &segments[..]),
+            };
+            scope.extend(rest.iter().cloned());
+            Some(scope)
+        }
+    }
 }
 
 /// How a field's type holds what its path names (see `receiver::type_path`).
@@ -625,5 +669,74 @@ mod tests {
         expected.push(("D".into(), false, false, true));
         expected.push(("E".into(), true, true, true));
         assert_eq!(found, expected);
+    }
+}
+
+#[cfg(test)]
+mod visibility_tests {
+    use super::*;
+
+    /// The fields of the one struct of `text`, a file of module `module`, with where each is visible.
+    fn fields(module: &str, text: &str) -> Vec<(String, Option<String>)> {
+        let module: Vec<String> = module.split("::").map(str::to_string).collect();
+        let facts = collect_file(FileInput {
+            text,
+            edition: Edition::Edition2021,
+            module: &module,
+            needles: &["spawn".to_string()],
+            marker: "spawn-exempt",
+            tracker_types: &["TaskTracker".to_string()],
+        });
+        let [found] = &facts.structs[..] else { panic!("one struct expected: {:?}", facts.structs) };
+        found.fields.iter().map(|f| (f.name.clone(), f.visible_in.as_ref().map(|m| m.join("::")))).collect()
+    }
+
+    #[test]
+    fn a_field_is_visible_where_its_visibility_says() {
+        let found = fields(
+            "app::a::b",
+            "struct S {\n    private: T,\n    pub public: T,\n    pub(crate) krate: T,\n    pub(super) parent: T,\n    \
+             pub(self) own: T,\n    pub(in crate::a) in_a: T,\n    pub(in super::super) grand: T,\n    \
+             pub(in self) in_self: T,\n}\n",
+        );
+        let expected = [
+            ("private", Some("app::a::b")),
+            ("public", None),
+            ("krate", Some("app")),
+            ("parent", Some("app::a")),
+            ("own", Some("app::a::b")),
+            ("in_a", Some("app::a")),
+            ("grand", Some("app")),
+            ("in_self", Some("app::a::b")),
+        ];
+        let expected: Vec<(String, Option<String>)> =
+            expected.iter().map(|(n, m)| (n.to_string(), m.map(str::to_string))).collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn an_inline_module_is_the_fields_module() {
+        let found = fields(
+            "app",
+            "mod inner {\n    pub struct S {\n        t: T,\n        pub(super) u: T,\n    }\n}\n",
+        );
+        assert_eq!(
+            found,
+            [("t".to_string(), Some("app::inner".to_string())), ("u".to_string(), Some("app".to_string()))]
+        );
+        let field = |scope: Option<&[&str]>| Field {
+            name: "t".into(),
+            ty: WrittenPath { global: false, segments: vec!["T".into()] },
+            holding: Holding::Owned,
+            visible_in: scope.map(|s| s.iter().map(|m| m.to_string()).collect()),
+        };
+        let here = ["app", "inner"].map(String::from);
+        let child = ["app", "inner", "deep"].map(String::from);
+        let sibling = ["app", "other"].map(String::from);
+        let private = field(Some(&["app", "inner"]));
+        assert!(private.visible_from(&here) && private.visible_from(&child));
+        assert!(!private.visible_from(&sibling) && !private.visible_from(&["app".to_string()]));
+        assert!(field(None).visible_from(&["other_crate".to_string()]));
+        assert!(!field(Some(&["app"])).visible_from(&["other_crate".to_string()]));
     }
 }

@@ -161,7 +161,13 @@ pub struct MethodContext {
     pub self_kind: Option<SelfKind>,
     /// The name of a field of `Self` whose type is a tracker, if any.
     pub tracker_field: Option<String>,
-    /// How a task can take its own handle to that field.
+    /// When `Self` has no tracker field of its own but one of its fields holds
+    /// a workspace struct that has one: the path from `self` to that tracker
+    /// (`server.tracker`), the one the site uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracker_through: Option<String>,
+    /// How a task can take its own handle to the tracker the site uses
+    /// (`tracker_field`, or else `tracker_through`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracker_capture: Option<Capture>,
 }

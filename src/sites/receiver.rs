@@ -34,6 +34,8 @@ pub enum ReceiverRoot {
     Typed(WrittenPath),
     /// A field of `Self` (`self.runtime`).
     SelfField(String),
+    /// A field of the struct that a field of `Self` holds (`self.server.tracker`): one hop.
+    SelfFieldOf { via: String, field: String },
     /// The first parameter of a closure passed to the function `callee` (`thread::scope(|s| ..)`).
     ClosureParam { callee: WrittenPath },
     /// Anything else; the text as written.
@@ -95,6 +97,12 @@ fn trace(trees: &TreeSet, tree: usize, expr: ast::Expr, hops: usize) -> (Receive
                 let root = match (e.expr(), e.name_ref()) {
                     (Some(base), Some(field)) if is_self(&base) => {
                         ReceiverRoot::SelfField(field.text().to_string())
+                    }
+                    (Some(ast::Expr::FieldExpr(inner)), Some(field))
+                        if inner.expr().is_some_and(|base| is_self(&base)) && inner.name_ref().is_some() =>
+                    {
+                        let via = inner.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+                        ReceiverRoot::SelfFieldOf { via, field: field.text().to_string() }
                     }
                     _ => ReceiverRoot::Unknown(abbreviate(&e.clone().into())),
                 };
@@ -307,6 +315,21 @@ mod tests {
         );
         let field = receiver("impl A { fn f(&self) { self.rt.spawn(x); } }");
         assert!(matches!(field, Receiver::Chain { root: ReceiverRoot::SelfField(ref f), .. } if f == "rt"));
+        // One hop through a field of `Self`, directly or through a hoisted clone; not two.
+        let through = |text: &str| match receiver(text) {
+            Receiver::Chain { root: ReceiverRoot::SelfFieldOf { via, field }, methods } => {
+                Some((via, field, methods))
+            }
+            _ => None,
+        };
+        let expected = Some(("server".to_string(), "tracker".to_string(), Vec::<String>::new()));
+        assert_eq!(through("impl A { fn f(&self) { self.server.tracker.spawn(x); } }"), expected);
+        let hoisted = "impl A { fn f(&self) { let t = self.server.tracker.clone(); t.spawn(x); } }";
+        assert_eq!(
+            through(hoisted),
+            Some(("server".to_string(), "tracker".to_string(), vec!["clone".to_string()]))
+        );
+        assert!(through("impl A { fn f(&self) { self.a.server.tracker.spawn(x); } }").is_none());
         let scoped = receiver("fn f() { std::thread::scope(|s| { s.spawn(|| ()); }); }");
         assert!(matches!(scoped, Receiver::Chain { root: ReceiverRoot::ClosureParam { .. }, .. }));
         assert_eq!(receiver("impl A { fn f(&self) { self.spawn(x); } }"), Receiver::SelfValue);
