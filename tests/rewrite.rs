@@ -265,3 +265,21 @@ fn long_lived_can_be_tracked_or_left() {
     let check = common::Run::of(common::corral(left.path()).args(["check", ".", "--color", "never"]));
     assert_eq!(check.code, 1, "the site stays a finding: {check:?}");
 }
+
+/// One helper crate for the workspace (`helper-crate = "crates/tasks"` in the
+/// compile fixture's `corral.toml`): the new member, its manifest, the root's
+/// members and `[workspace.dependencies]`, each crate's dependency, and sites
+/// calling `tasks::spawn`.
+#[test]
+fn one_helper_crate_for_the_workspace() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile/helper_crate");
+    let output = common::elide_new_helpers(&run(&dir, &["diff", ".", "--color", "never"]));
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        description => "corral diff . --color never (in tests/fixtures/compile/helper_crate)",
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("rewrite__helper_crate", output);
+    });
+}

@@ -130,7 +130,9 @@ pub fn elide_new_helpers(diff: &str) -> String {
     let mut lines = diff.split_inclusive('\n').peekable();
     while let Some(line) = lines.next() {
         out.push_str(line);
-        let new_helper = line.starts_with("diff --git ") && line.trim_end().ends_with("/tasks.rs");
+        // A module `tasks.rs`, or the library of a helper crate `tasks`.
+        let new_helper = line.starts_with("diff --git ")
+            && (line.trim_end().ends_with("/tasks.rs") || line.trim_end().ends_with("/tasks/src/lib.rs"));
         if !new_helper || !lines.peek().is_some_and(|next| next.starts_with("new file mode")) {
             continue;
         }
