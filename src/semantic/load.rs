@@ -33,6 +33,15 @@ pub struct Options {
     pub threads: usize,
 }
 
+impl Options {
+    /// The names a spawn function has: `spawn` and the configured ones' last names.
+    pub(super) fn needles(&self) -> Vec<String> {
+        let mut needles = vec!["spawn".to_string()];
+        needles.extend(self.extra_spawns.iter().filter_map(|p| p.last().cloned()));
+        needles
+    }
+}
+
 /// A loaded workspace.
 pub(super) struct Loaded {
     pub db: RootDatabase,
@@ -40,6 +49,8 @@ pub(super) struct Loaded {
     pub sysroot: &'static str,
     /// How many crates of the graph are analysed (the rest are emptied: see `prune`).
     pub analysed_crates: usize,
+    /// What a spawn can be called, and the macros that can write one, in the analysed crates.
+    pub candidates: prune::Candidates,
     /// Time spent on name resolution of those crates (part of loading).
     pub index_time: std::time::Duration,
     /// Holds the stub standard library's folder for as long as the database lives.
@@ -89,8 +100,11 @@ pub(super) fn load(
     let (db, vfs, _proc_macros) = load_workspace_at(&manifest_dir, &cargo_config, &load_config, &report)
         .map_err(|e| one_line(&format!("{e:#}")))?;
     let mut db = db;
-    let analysed_crates =
-        prune::empty_unneeded_crates(&mut db, &targets::runtime_crates(&options.extra_spawns));
+    let (analysed_crates, candidates) = prune::empty_unneeded_crates(
+        &mut db,
+        &targets::runtime_crates(&options.extra_spawns),
+        &options.needles(),
+    );
     progress(&format!("indexing {analysed_crates} crates"));
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),
@@ -99,7 +113,7 @@ pub(super) fn load(
     let started = std::time::Instant::now();
     prime_caches::parallel_prime_caches(&db, &all_crates(&db), threads, &|_| ());
     let index_time = started.elapsed();
-    Ok(Loaded { db, vfs, sysroot, analysed_crates, index_time, _stub: stub })
+    Ok(Loaded { db, vfs, sysroot, analysed_crates, candidates, index_time, _stub: stub })
 }
 
 /// The nearest folder at or above `path` with a `Cargo.toml`.

@@ -146,7 +146,7 @@ pub fn analyse_with(
     let started = std::time::Instant::now();
     let db = &loaded.db;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ra_ap_hir::attach_db(db, || walk::resolve_workspace(db, &loaded.vfs, options))
+        ra_ap_hir::attach_db(db, || walk::resolve_workspace(db, &loaded.vfs, options, &loaded.candidates))
     }));
     let mut findings = match outcome {
         Ok(findings) => findings,

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ra_ap_hir::{Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
+use ra_ap_ide_db::base_db::SourceDatabase;
 use ra_ap_ide_db::{EditionedFileId, FxHashSet, RootDatabase};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasVisibility};
 
 use super::lifetime;
+use super::prune::Candidates;
 use super::targets::Targets;
 use super::{GlobImport, Options, Resolution, SemanticCall, SemanticFindings};
 
@@ -26,6 +28,7 @@ pub(super) fn resolve_workspace(
     db: &RootDatabase,
     vfs: &ra_ap_vfs::Vfs,
     options: &Options,
+    candidates: &Candidates,
 ) -> SemanticFindings {
     let targets = Targets::find(db, &options.extra_spawns);
     let crates = Crate::all(db);
@@ -41,14 +44,14 @@ pub(super) fn resolve_workspace(
             }
         }
     }
-    let mut needles = vec!["spawn".to_string()];
-    needles.extend(options.extra_spawns.iter().filter_map(|p| p.last().cloned()));
+    let needles = options.needles();
     let mut walker = Walker {
         sema: Semantics::new(db),
         db,
         vfs,
         targets: &targets,
         needles,
+        candidates,
         calls: BTreeMap::new(),
         panics: 0,
     };
@@ -56,6 +59,11 @@ pub(super) fn resolve_workspace(
     QUIET.with(|q| q.set(true));
     let mut globs = Vec::new();
     for file in &files {
+        // A file that names no spawn, and calls no macro that can write one, holds no spawn
+        // call: nothing in it is resolved (see `prune::Candidates`).
+        if !candidates.reached_by(db.file_text(file.file_id(db)).text(db)) {
+            continue;
+        }
         let tree = walker.sema.parse(*file);
         walker.walk(tree.syntax(), false, 0);
         if let Some(path) = walker.path_of(*file) {
@@ -83,6 +91,7 @@ struct Walker<'a, 'db> {
     vfs: &'a ra_ap_vfs::Vfs,
     targets: &'a Targets,
     needles: Vec<String>,
+    candidates: &'a Candidates,
     /// By (file, start, end): a call that several expansions share is one call.
     calls: BTreeMap<(PathBuf, u32, u32), SemanticCall>,
     panics: usize,
@@ -104,6 +113,9 @@ impl Walker<'_, '_> {
                 }
                 SyntaxKind::MACRO_CALL if depth < MAX_EXPANSION_DEPTH => {
                     let Some(call) = ast::MacroCall::cast(node.clone()) else { continue };
+                    if !self.may_write_spawn(&call) {
+                        continue;
+                    }
                     let expansion = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         self.sema.expand_macro_call(&call)
                     }));
@@ -272,6 +284,15 @@ impl Walker<'_, '_> {
         let (range, context) =
             InFile::new(self.sema.hir_file_for(node), node).original_file_range_opt(self.db)?;
         Some((range, context.is_root()))
+    }
+
+    /// Whether a macro call can expand into a spawn call: its tokens name one, or its
+    /// macro is one whose definition can write one.
+    fn may_write_spawn(&self, call: &ast::MacroCall) -> bool {
+        let tokens = call.token_tree().map(|t| t.syntax().text().to_string()).unwrap_or_default();
+        let name = call.path().and_then(|p| p.segment()).and_then(|s| s.name_ref());
+        self.candidates.names.iter().any(|n| tokens.contains(n.as_str()))
+            || name.is_some_and(|name| self.candidates.macros.contains(name.text().to_string().as_str()))
     }
 
     fn named_like_spawn(&self, name: &str) -> bool {
