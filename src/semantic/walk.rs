@@ -45,42 +45,81 @@ pub(super) fn resolve_workspace(
         }
     }
     let needles = options.needles();
-    let mut walker = Walker {
-        sema: Semantics::new(db),
-        db,
-        vfs,
-        targets: &targets,
-        needles,
-        candidates,
-        calls: BTreeMap::new(),
-        panics: 0,
-    };
+    // A file that names no spawn, and calls no macro that can write one, holds no spawn
+    // call: nothing in it is resolved (see `prune::Candidates`).
+    let wanted: Vec<EditionedFileId> = files
+        .iter()
+        .copied()
+        .filter(|file| candidates.reached_by(db.file_text(file.file_id(db)).text(db)))
+        .collect();
     install_quiet_hook();
-    QUIET.with(|q| q.set(true));
+    // The files are resolved on every core: each thread reads through a handle
+    // of its own on the same database (nothing is written while they read).
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(wanted.len()).max(1);
+    let chunk = wanted.len().div_ceil(threads).max(1);
+    // A database handle is not shared between threads: each gets a clone, made here.
+    let handles: Vec<RootDatabase> = (0..threads).map(|_| db.clone()).collect();
+    type Part = (BTreeMap<(PathBuf, u32, u32), SemanticCall>, Vec<GlobImport>, usize);
+    let parts: Vec<Part> = std::thread::scope(|scope| {
+        let running: Vec<_> = handles
+            .into_iter()
+            .zip(wanted.chunks(chunk))
+            .map(|(db, part)| {
+                let (targets, needles) = (&targets, needles.clone());
+                scope.spawn(move || {
+                    ra_ap_hir::attach_db(&db, || {
+                        QUIET.with(|q| q.set(true));
+                        let mut walker = Walker {
+                            sema: Semantics::new(&db),
+                            db: &db,
+                            vfs,
+                            targets,
+                            needles,
+                            candidates,
+                            calls: BTreeMap::new(),
+                            panics: 0,
+                        };
+                        let mut globs = Vec::new();
+                        for file in part {
+                            let tree = walker.sema.parse(*file);
+                            walker.walk(tree.syntax(), false, 0);
+                            if let Some(path) = walker.path_of(*file) {
+                                globs.extend(walker.glob_imports(tree.syntax(), &path));
+                            }
+                        }
+                        QUIET.with(|q| q.set(false));
+                        (walker.calls, globs, walker.panics)
+                    })
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut calls = BTreeMap::new();
     let mut globs = Vec::new();
-    for file in &files {
-        // A file that names no spawn, and calls no macro that can write one, holds no spawn
-        // call: nothing in it is resolved (see `prune::Candidates`).
-        if !candidates.reached_by(db.file_text(file.file_id(db)).text(db)) {
-            continue;
+    let mut panics = 0;
+    for (part_calls, part_globs, part_panics) in parts {
+        for (key, call) in part_calls {
+            calls.entry(key).or_insert(call);
         }
-        let tree = walker.sema.parse(*file);
-        walker.walk(tree.syntax(), false, 0);
-        if let Some(path) = walker.path_of(*file) {
-            globs.extend(walker.glob_imports(tree.syntax(), &path));
-        }
+        globs.extend(part_globs);
+        panics += part_panics;
     }
-    QUIET.with(|q| q.set(false));
-    let mut paths: Vec<PathBuf> = files.iter().filter_map(|f| walker.path_of(*f)).collect();
+    let path_of =
+        |file: &EditionedFileId| vfs.file_path(file.file_id(db)).as_path().map(|p| PathBuf::from(p.as_str()));
+    let mut paths: Vec<PathBuf> = files.iter().filter_map(path_of).collect();
     paths.sort();
     SemanticFindings {
-        calls: walker.calls.into_values().collect(),
+        calls: calls.into_values().collect(),
         globs,
         files: paths,
         crates: crates.len(),
         local_crates: local.len(),
         targets: targets.len(),
-        panics: walker.panics,
+        panics,
         ..SemanticFindings::default()
     }
 }
