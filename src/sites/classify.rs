@@ -443,7 +443,9 @@ impl<'a> Classifier<'a> {
     fn tracker_field(&self, module: &[String], name: &str) -> Option<(&'a StructFields, &'a Field)> {
         let fields: &'a StructFields =
             self.structs.get(&(module.first().cloned().unwrap_or_default(), name.to_string()))?;
-        self.tracker_of(fields)
+        // A private field of a struct defined in another module cannot be named
+        // from an `impl` here: the site takes the helper (or a field's tracker) instead.
+        self.tracker_of(fields).filter(|(_, field)| field.visible_from(module))
     }
 
     /// The tracker a method of `Self` reaches through one of `Self`'s fields
