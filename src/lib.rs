@@ -2,9 +2,12 @@
 //!
 //! The pipeline runs one way: `discover` (files) -> `parse` (trees) ->
 //! `sites` (spawn sites and verdicts, resolved through `resolve`) ->
-//! `render` (human, JSON, GitHub, SARIF). Only `discover` touches the file
+//! `render` (human, JSON, GitHub, SARIF). `analysis` runs the stages up to the
+//! plan (configuration, discovery, the tiers in order, the rewrite plan) for
+//! every command of `cli`. Only `discover` touches the file
 //! system and only `cli` knows about terminals and exit codes.
 
+pub mod analysis;
 pub mod apply;
 pub mod cli;
 pub mod codeowners;

@@ -107,6 +107,18 @@ pub struct WorkspaceArgs {
     pub syntax_only: bool,
 }
 
+impl WorkspaceArgs {
+    /// What the analysis starts from.
+    pub fn inputs(&self) -> crate::analysis::Inputs<'_> {
+        crate::analysis::Inputs {
+            path: &self.path,
+            include_tests: self.include_tests,
+            config: self.config.as_deref(),
+            syntax_only: self.syntax_only,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     #[command(flatten)]

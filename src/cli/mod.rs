@@ -7,7 +7,6 @@
 
 mod args;
 mod run;
-mod semantic;
 mod shell;
 mod verify;
 
@@ -17,6 +16,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{Args, ColorChoice};
+
+use crate::analysis::Analysis;
+use crate::render::{self, audit};
+use crate::rewrite::Plan;
+use crate::sites::model::FileProblem;
 
 /// What a run ended with, before it becomes an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,4 +87,26 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error
         .chain()
         .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// The closing audit of a plan made from `analysis`.
+fn write_audit(root: &str, analysis: &Analysis, plan: &Plan, out: &mut impl Write) -> io::Result<()> {
+    let lock_path = analysis.workspace.root.join("Cargo.lock");
+    let audit = audit::Audit {
+        root,
+        sites: &analysis.result.sites,
+        plan,
+        formatting: &analysis.formatting,
+        lock_path: &lock_path,
+        lock_not_updated: analysis.lock_not_updated.as_deref(),
+    };
+    audit::write_audit(&audit, out)
+}
+
+/// Files that could not be handled, on stderr, one line each.
+fn report_problems(root: &str, problems: &[FileProblem]) {
+    for problem in problems {
+        let path = problem.path.to_string_lossy();
+        eprintln!("error: {}: {}", render::shown_path(root, &path), problem.message);
+    }
 }

@@ -6,10 +6,11 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use super::Outcome;
 use super::args::ApplyArgs;
-use super::run::{Scanned, make_plan, report_problems, write_audit, write_site_line};
+use super::{Outcome, report_problems, write_audit};
+use crate::analysis::{Analysis, make_plan};
 use crate::apply::{WriteResult, restore_changes, write_changes};
+use crate::render::audit::write_site_line;
 use crate::render::shown_path;
 use crate::rewrite::Plan;
 use crate::sites::model::{FileProblem, SpawnSite};
@@ -20,13 +21,13 @@ const MAX_ROUNDS: usize = 12;
 
 pub fn apply_verified(
     args: &ApplyArgs,
-    mut scanned: Scanned,
+    mut analysis: Analysis,
     mut plan: Plan,
     problems: &[FileProblem],
     out: &mut impl Write,
 ) -> Result<Outcome> {
     let root = args.workspace.path.to_string_lossy().into_owned();
-    let dir = scanned.workspace.root.clone();
+    let dir = analysis.workspace.root.clone();
     let command = check_command(args.verify_cmd.as_deref());
     let shown = command.join(" ");
     eprintln!("verify: baseline: running `{shown}` before rewriting");
@@ -66,14 +67,14 @@ pub fn apply_verified(
             reverted.push((site, error));
         }
         // Reverted sites stay bare (the gate keeps reporting them); the plan leaves them out.
-        let remaining: Vec<SpawnSite> = scanned
+        let remaining: Vec<SpawnSite> = analysis
             .result
             .sites
             .iter()
             .filter(|s| !reverted.iter().any(|(r, _)| r.path == s.path && r.start == s.start))
             .cloned()
             .collect();
-        plan = make_plan(&mut scanned, &remaining);
+        plan = make_plan(&mut analysis, &remaining);
     }
     if !settled {
         // The workspace never ends with more errors than it started with.
@@ -84,7 +85,7 @@ pub fn apply_verified(
     for change in &plan.changes {
         writeln!(out, "wrote {}", shown_path(&root, &change.display))?;
     }
-    write_audit(&root, &scanned, &plan, out)?;
+    write_audit(&root, &analysis, &plan, out)?;
     if !reverted.is_empty() {
         writeln!(out, "reverted by --verify ({}), needs a hand:", reverted.len())?;
         for (site, error) in &reverted {
@@ -94,7 +95,7 @@ pub fn apply_verified(
     if !baseline.is_empty() {
         writeln!(out, "errors that were there before the rewrite ({}):", baseline.len())?;
         for error in &baseline {
-            writeln!(out, "  {}", describe(error, &root, &scanned))?;
+            writeln!(out, "  {}", describe(error, &root, &analysis))?;
         }
     }
     report_problems(&root, problems);
@@ -165,10 +166,10 @@ fn restore_all(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-fn describe(error: &CompilerError, root: &str, scanned: &Scanned) -> String {
+fn describe(error: &CompilerError, root: &str, analysis: &Analysis) -> String {
     match &error.file {
         Some(file) => {
-            let relative = file.strip_prefix(&scanned.workspace.root).unwrap_or(file);
+            let relative = file.strip_prefix(&analysis.workspace.root).unwrap_or(file);
             let display = relative.to_string_lossy().replace('\\', "/");
             format!("{}:{}: {}", shown_path(root, &display), error.line, error.summary())
         }

@@ -9,18 +9,17 @@ pub mod baseline;
 pub mod fingerprint;
 pub mod since;
 
-use crate::render::shown_path;
 use crate::sites::model::{SpawnSite, Verdict};
 use baseline::{Baseline, Entry};
 use fingerprint::Fingerprints;
 
-/// Whether a (printed path, 1-based line) was added or changed.
+/// Whether a (site path, 1-based line) was added or changed.
 pub type ChangedLine<'a> = &'a dyn Fn(&str, u32) -> bool;
 
 /// What the gate is asked to keep.
 #[derive(Default)]
 pub struct Gate<'a> {
-    /// Only findings in these files (by the path `check` prints).
+    /// Only findings in these files (by the site's path).
     pub files: Option<&'a dyn Fn(&str) -> bool>,
     /// Only findings whose line was added or changed: the revision, and
     /// whether a (printed path, 1-based line) was.
@@ -61,9 +60,9 @@ pub fn rule(site: &SpawnSite) -> &'static str {
 }
 
 /// Keeps the sites that are not findings (they are counted in summaries) and
-/// the findings `gate` keeps; `root` is the scanned path as typed, which the
-/// predicates' paths start with.
-pub fn apply(root: &str, sites: Vec<SpawnSite>, gate: &Gate) -> (Vec<SpawnSite>, LeftOut) {
+/// the findings `gate` keeps. The predicates get a site's path as it stands in
+/// the site, relative to the scanned folder.
+pub fn apply(sites: Vec<SpawnSite>, gate: &Gate) -> (Vec<SpawnSite>, LeftOut) {
     let mut left_out = LeftOut { since: gate.since.map(|(rev, _)| rev.to_string()), ..LeftOut::default() };
     let findings = fingerprinted(&sites);
     // Every finding is matched against the baseline, those in other files
@@ -82,10 +81,9 @@ pub fn apply(root: &str, sites: Vec<SpawnSite>, gate: &Gate) -> (Vec<SpawnSite>,
         }
         let in_baseline = known.as_ref().is_some_and(|known| known[finding_index]);
         finding_index += 1;
-        let shown = shown_path(root, &site.path);
-        if gate.files.is_some_and(|wanted| !wanted(&shown)) {
+        if gate.files.is_some_and(|wanted| !wanted(&site.path)) {
             left_out.other_files += 1;
-        } else if gate.since.is_some_and(|(_, changed)| !changed(&shown, site.line)) {
+        } else if gate.since.is_some_and(|(_, changed)| !changed(&site.path, site.line)) {
             left_out.unchanged += 1;
         } else if in_baseline {
             left_out.in_baseline += 1;
@@ -147,7 +145,7 @@ mod tests {
     #[test]
     fn without_a_gate_every_site_stays() {
         let sites = fixtures::sites();
-        let (kept, left_out) = apply(".", sites.clone(), &Gate::default());
+        let (kept, left_out) = apply(sites.clone(), &Gate::default());
         assert_eq!(kept.len(), sites.len());
         assert_eq!(findings(&kept), findings(&sites));
         assert_eq!(left_out, LeftOut::default());
@@ -161,7 +159,7 @@ mod tests {
         let (path, line) = all[0].clone();
         let changed = move |p: &str, l: u32| p == path && l == line;
         let gate = Gate { since: Some(("main", &changed)), ..Gate::default() };
-        let (kept, left_out) = apply(".", sites.clone(), &gate);
+        let (kept, left_out) = apply(sites.clone(), &gate);
         assert_eq!(findings(&kept), all[..1]);
         assert_eq!(kept.len(), sites.len() - (all.len() - 1), "settled sites are kept for the counts");
         assert_eq!(left_out.unchanged, all.len() - 1);
@@ -174,7 +172,7 @@ mod tests {
         let baseline = Baseline::new(baseline_entries(&sites));
         assert_eq!(baseline.findings.len(), findings(&sites).len());
         let gate = Gate { baseline: Some(&baseline), ..Gate::default() };
-        let (kept, left_out) = apply(".", sites.clone(), &gate);
+        let (kept, left_out) = apply(sites.clone(), &gate);
         assert!(findings(&kept).is_empty());
         assert_eq!(left_out.in_baseline, baseline.findings.len());
         assert_eq!(left_out.fixed, Some(0));
@@ -194,7 +192,7 @@ mod tests {
         added.line = 90;
         added.source_line = "    tokio::spawn(brand_new());\n".into();
         later.push(added);
-        let (kept, left_out) = apply(".", later, &gate);
+        let (kept, left_out) = apply(later, &gate);
         assert_eq!(findings(&kept), [("src/lib.rs".to_string(), 90)]);
         assert_eq!(left_out.fixed, Some(1));
     }
@@ -210,7 +208,7 @@ mod tests {
             since: Some(("HEAD", &nothing_changed)),
             baseline: Some(&baseline),
         };
-        let (kept, left_out) = apply(".", sites.clone(), &gate);
+        let (kept, left_out) = apply(sites.clone(), &gate);
         assert!(findings(&kept).is_empty());
         let in_lib = findings(&sites).iter().filter(|(p, _)| p == "src/lib.rs").count();
         assert_eq!(left_out.unchanged, in_lib);

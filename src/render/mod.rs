@@ -7,6 +7,7 @@
 //! wording shared by several formats (titles, fix hints, summary lines) lives
 //! here and in `summary`, so that a finding reads the same everywhere.
 
+pub mod audit;
 pub mod diff;
 mod github;
 mod human;
@@ -14,6 +15,7 @@ mod json;
 pub mod patch;
 mod sarif;
 mod summary;
+pub mod tiers;
 
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -1,7 +1,8 @@
-//! Running the semantic tier from the command line: a progress bar while the
-//! workspace loads, one line when it cannot, and the `--tiers` listing.
+//! The order of the tiers: the syntax scan, the semantic tier (rust-analyzer,
+//! with a progress bar while the workspace loads and one line when it cannot),
+//! their merge, and the scan again for wrapper callers.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::config::{Config, ExtraSpawn, TaskKind, WrapperMode};
@@ -17,7 +18,7 @@ use crate::sites::model::Verdict;
 /// `config` as `[[spawn]] argument` entries before anything else runs, so that
 /// both tiers take their callers for sites and their bodies for exempt; the
 /// rewrite then reads the same entries from `config`.
-pub(super) fn scan_tiers(
+pub fn scan_tiers(
     path: &Path,
     workspace: &Workspace,
     config: &mut Config,
@@ -97,44 +98,4 @@ fn load(path: &Path, config: &Config) -> Result<SemanticFindings, String> {
         bar.finish_and_clear();
     }
     findings
-}
-
-/// `list --tiers`: where the tiers disagree, one site a line, after the report.
-pub(super) fn write_tiers(
-    root: &str,
-    workspace: &Workspace,
-    config: &Config,
-    findings: Option<&SemanticFindings>,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    let Some(findings) = findings else {
-        return writeln!(out, "\ntiers: the semantic tier did not run; nothing to compare");
-    };
-    let syntax = scan(workspace, config);
-    let disagreements = merge::disagreements(workspace, &syntax, findings);
-    writeln!(
-        out,
-        "\ntiers: {} site(s) where the syntax and semantic tiers disagree ({} crates loaded, {} local, {} analysed; std: {}; load {:.2?} of which indexing {:.2?}, resolve {:.2?})",
-        disagreements.len(),
-        findings.crates,
-        findings.local_crates,
-        findings.analysed_crates,
-        findings.sysroot,
-        findings.load_time,
-        findings.index_time,
-        findings.resolve_time,
-    )?;
-    for d in &disagreements {
-        writeln!(
-            out,
-            "  {}:{}:{}  `{}`\n      syntax:   {}\n      semantic: {}",
-            crate::render::shown_path(root, &d.path),
-            d.line,
-            d.column,
-            d.written_as,
-            d.syntax,
-            d.semantic
-        )?;
-    }
-    Ok(())
 }
