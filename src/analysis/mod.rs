@@ -20,7 +20,7 @@ use crate::sites::model::{FileProblem, SpawnSite};
 pub use tiers::scan_tiers;
 
 /// What an analysis starts from: the path and the switches that change what is scanned.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     /// Workspace root, crate, folder or single `.rs` file.
     pub path: &'a Path,
@@ -30,6 +30,28 @@ pub struct Inputs<'a> {
     pub config: Option<&'a Path>,
     /// The syntax tier alone.
     pub syntax_only: bool,
+    /// Who hears how the tiers are getting on.
+    pub progress: &'a dyn Progress,
+}
+
+/// What the tiers tell while they run: the CLI draws it on the terminal; a
+/// library client may log it, or ignore it with [`Quiet`].
+pub trait Progress: Sync {
+    /// The semantic tier's load reached a new stage.
+    fn stage(&self, message: &str);
+    /// The semantic tier finished or gave up: a progress display can go.
+    fn done(&self);
+    /// The semantic tier cannot run here, and why; the syntax tier goes on alone.
+    fn unavailable(&self, why: &str);
+}
+
+/// Progress nobody watches.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn stage(&self, _: &str) {}
+    fn done(&self) {}
+    fn unavailable(&self, _: &str) {}
 }
 
 /// The configuration, the discovered workspace and its sites.
@@ -67,7 +89,8 @@ impl Analysis {
         let mut config = load_config(inputs)?;
         let filter = FileFilter::new(&config.include, &config.exclude)?;
         let workspace = discover::discover(inputs.path, &filter)?;
-        let (result, semantic) = scan_tiers(inputs.path, &workspace, &mut config, inputs.syntax_only);
+        let (result, semantic) =
+            scan_tiers(inputs.path, &workspace, &mut config, inputs.syntax_only, inputs.progress);
         Ok(Analysis {
             config,
             workspace,

@@ -1,10 +1,10 @@
 //! The order of the tiers: the syntax scan, the semantic tier (rust-analyzer,
-//! with a progress bar while the workspace loads and one line when it cannot),
-//! their merge, and the scan again for wrapper callers.
+//! telling its stages to a [`Progress`], and why when it cannot run), their
+//! merge, and the scan again for wrapper callers.
 
-use std::io::IsTerminal;
 use std::path::Path;
 
+use super::Progress;
 use crate::config::{Config, ExtraSpawn, TaskKind, WrapperMode};
 use crate::discover::Workspace;
 use crate::scan::{ScanResult, scan, scan_with};
@@ -12,7 +12,7 @@ use crate::semantic::{self, SemanticFindings, merge};
 use crate::sites::model::Verdict;
 
 /// Scans with both tiers, or the syntax tier alone when asked or when the
-/// workspace cannot be loaded (said in one line on stderr).
+/// workspace cannot be loaded (told to `progress`).
 ///
 /// With `wrappers = "callers"`, the wrappers a first syntax scan finds join
 /// `config` as `[[spawn]] argument` entries before anything else runs, so that
@@ -23,6 +23,7 @@ pub fn scan_tiers(
     workspace: &Workspace,
     config: &mut Config,
     syntax_only: bool,
+    progress: &dyn Progress,
 ) -> (ScanResult, Option<SemanticFindings>) {
     if config.wrappers == WrapperMode::Callers {
         let first = scan(workspace, config);
@@ -33,12 +34,10 @@ pub fn scan_tiers(
     } else if path.is_dir() && !path.join("Cargo.toml").is_file() {
         // A plain folder (vendored crates, say) is no workspace to load: loading every
         // manifest under it would cost far more than it could resolve.
-        eprintln!("semantic tier unavailable: {} has no Cargo.toml; using the syntax tier", path.display());
+        progress.unavailable(&format!("{} has no Cargo.toml", path.display()));
         None
     } else {
-        load(path, config)
-            .map_err(|why| eprintln!("semantic tier unavailable: {why}; using the syntax tier"))
-            .ok()
+        load(path, config, progress).map_err(|why| progress.unavailable(&why)).ok()
     };
     let forced = findings.as_ref().map(|f| merge::forced(workspace, f)).unwrap_or_default();
     let mut result = scan_with(workspace, config, &forced);
@@ -74,28 +73,12 @@ fn add_wrapper_callers(config: &mut Config, result: &ScanResult) -> bool {
     added
 }
 
-fn load(path: &Path, config: &Config) -> Result<SemanticFindings, String> {
+fn load(path: &Path, config: &Config, progress: &dyn Progress) -> Result<SemanticFindings, String> {
     let options = semantic::Options {
         extra_spawns: config.extra_spawns.iter().map(|s| s.path.clone()).collect(),
         ..semantic::Options::default()
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} semantic tier: {wide_msg} [{elapsed}]")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
-    });
-    let progress = |message: &str| {
-        if let Some(bar) = &bar {
-            bar.set_message(message.split_whitespace().collect::<Vec<_>>().join(" "));
-        }
-    };
-    let findings = semantic::analyse_with(path, &options, progress);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let findings = semantic::analyse_with(path, &options, |message: &str| progress.stage(message));
+    progress.done();
     findings
 }

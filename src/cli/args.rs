@@ -115,6 +115,7 @@ impl WorkspaceArgs {
             include_tests: self.include_tests,
             config: self.config.as_deref(),
             syntax_only: self.syntax_only,
+            progress: &super::progress::TERMINAL,
         }
     }
 }

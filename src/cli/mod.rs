@@ -6,6 +6,7 @@
 //! 1 findings (or changes with `--exit-code`), 2 a usage, config or I/O error.
 
 mod args;
+mod progress;
 mod run;
 mod shell;
 mod verify;
