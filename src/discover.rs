@@ -156,6 +156,9 @@ pub struct Workspace {
     pub files: Vec<SourceFile>,
     /// Files and folders that could not be listed, sorted by path.
     pub problems: Vec<FileProblem>,
+    /// Texts held in memory (an editor's unsaved buffers), by [`SourceFile::path`]:
+    /// the scan reads them instead of the files on disk.
+    pub overlay: HashMap<PathBuf, String>,
 }
 
 /// Why nothing could be discovered at all.

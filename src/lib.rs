@@ -18,6 +18,7 @@ pub mod format;
 pub mod gate;
 pub mod git;
 pub mod lockfile;
+pub mod lsp;
 pub mod parse;
 pub mod patch;
 pub mod render;

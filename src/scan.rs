@@ -189,7 +189,10 @@ fn read_and_collect(
             // Most files are read only to be skipped: they are read into a buffer each
             // thread reuses, and only a file that is parsed gets its own copy.
             let text = BUFFER.with_borrow_mut(|buffer| {
-                let text = discover::read_source_into(&file.path, buffer)?;
+                let text = match workspace.overlay.get(&file.path) {
+                    Some(text) => text.as_str(),
+                    None => discover::read_source_into(&file.path, buffer)?,
+                };
                 read.add(reading);
                 let filtering = Instant::now();
                 let skipped = words.is_some_and(|words| !words.iter().any(|word| contains_word(text, word)));

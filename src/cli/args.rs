@@ -34,6 +34,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout.
     Man,
+    /// Run the language server on stdio (diagnostics for bare spawns).
+    Lsp,
 }
 
 /// `completions`' one argument: the shell to write the script for.

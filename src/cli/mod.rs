@@ -59,6 +59,16 @@ pub fn main() -> ExitCode {
         }
     };
     let color = use_color(args.color, io::stdout().is_terminal());
+    if matches!(args.command, args::Command::Lsp) {
+        // The server writes stdout from its own thread: no lock may be held on it here.
+        return match crate::lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match run::run(&args, color, &mut out) {

@@ -34,6 +34,7 @@ pub fn run(args: &Args, color: bool, out: &mut impl Write) -> Result<Outcome> {
         Command::Patch(patch_args) => patch(patch_args, out),
         Command::Completions(completions_args) => shell::completions(completions_args.shell, out),
         Command::Man => shell::man(out),
+        Command::Lsp => crate::lsp::run().map(|()| Outcome::Clean),
     }
 }
 

@@ -161,7 +161,7 @@ impl<'a> Highlight<'a> {
 
 /// The one-line headline of a site, e.g.
 /// ``bare `task::spawn` (`tokio::spawn`): the task is not tracked``.
-fn headline(site: &SpawnSite) -> String {
+pub(crate) fn headline(site: &SpawnSite) -> String {
     let family = site.family.path();
     let called = if site.written_as == family {
         format!("`{family}`")
@@ -180,7 +180,7 @@ fn headline(site: &SpawnSite) -> String {
 }
 
 /// How to fix a finding, quoting the project's marker word.
-fn fix_hint(site: &SpawnSite, marker: &str) -> String {
+pub(crate) fn fix_hint(site: &SpawnSite, marker: &str) -> String {
     let annotation = format!("`// {marker}: <why it may outlive shutdown>`");
     match site.verdict {
         Verdict::ExemptWithoutReason => format!(
