@@ -13,7 +13,7 @@ use common::{Run, Scratch, corral};
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 
 /// Every subcommand, as `corral --help` lists them.
-const COMMANDS: [&str; 8] = ["check", "list", "diff", "apply", "init", "patch", "completions", "man"];
+const COMMANDS: [&str; 9] = ["check", "list", "diff", "apply", "init", "patch", "completions", "man", "lsp"];
 
 fn completions(shell: &str) -> String {
     let run = Run::of(corral(Scratch::new().path()).args(["completions", shell]));
