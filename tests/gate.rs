@@ -4,26 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command as Process;
-
-use common::{Run, Scratch, corral, manifest, site, sites};
+use common::{Run, Scratch, corral, git, manifest, site, sites};
 use serde_json::Value;
 
 const OLD_LIB: &str = "mod worker;\n\npub fn start() {\n    tokio::spawn(async {});\n}\n";
 const OLD_WORKER: &str = "pub fn run() {\n    std::thread::spawn(|| ());\n}\n";
 const MOVED: &str = "pub fn moved() {\n    tokio::task::spawn_blocking(|| ());\n}\n";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Process::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// A package with three old findings, committed on `main`.
 fn repository() -> Scratch {

@@ -5,9 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command as Process;
 
-use common::{Scratch, corral};
+use common::{Scratch, corral, git};
 use serde_json::Value;
 
 const CORE_LIB: &str = "pub mod rt;\n\npub fn start() {\n    tokio::spawn(async {});\n}\n";
@@ -41,17 +40,6 @@ fn repository() -> Scratch {
     git(scratch.path(), &["add", "-A"]);
     git(scratch.path(), &["commit", "-q", "-m", "initial"]);
     scratch
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Process::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Every file of a tree but `.git`, with its text.

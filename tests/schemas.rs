@@ -10,10 +10,9 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
 use common::cargo::copy_tree;
-use common::{Run, Scratch, corral};
+use common::{Run, Scratch, corral, git};
 use jsonschema::Validator;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -343,16 +342,6 @@ fn the_baseline_schema_rejects_what_check_rejects() {
         let run = Run::of(corral(dir.path()).args(["check", ".", "--baseline"]).arg(&file));
         assert_eq!(run.code, 2, "check reads a baseline with {what}:\n{}", run.stderr);
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Process::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 /// `corral patch . --out DIR` on a copy of `sample/` in a git repository of

@@ -93,6 +93,19 @@ impl Run {
     }
 }
 
+/// Runs git in `dir` with a fixed identity, requires it to succeed, and
+/// returns its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// A site as the JSON output names it: path, line, column, family, verdict.
 pub type Site = (String, u64, u64, String, String);
 
