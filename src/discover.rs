@@ -490,6 +490,11 @@ fn join_relative(root: &Path, relative: &Path) -> PathBuf {
     if relative.as_os_str().is_empty() { root.to_path_buf() } else { root.join(relative) }
 }
 
+/// A path with `/` between its components, whatever the platform.
+pub fn slash(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
 fn display_path(root: &Path, path: &Path) -> String {
     slash_path(path.strip_prefix(root).unwrap_or(path))
 }

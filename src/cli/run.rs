@@ -13,6 +13,7 @@ use super::{Outcome, report_problems, shell, write_audit};
 use crate::analysis::{Analysis, MigrationOptions, lock_change, plan_migration, plan_migration_with};
 use crate::apply::{self, WriteResult, write_changes};
 use crate::codeowners::{self, CodeOwners};
+use crate::discover::slash;
 use crate::gate::baseline::Baseline;
 use crate::gate::{self, Gate, LeftOut};
 use crate::git::{self, dirty_files};
@@ -151,10 +152,6 @@ fn file_slug(subject: &str) -> String {
         }
     }
     slug.trim_matches('-').chars().take(52).collect::<String>().trim_end_matches('-').to_string()
-}
-
-fn slash(path: &Path) -> String {
-    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 fn list(args: &ScanArgs, color: bool, out: &mut impl Write) -> Result<Outcome> {

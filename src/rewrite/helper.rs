@@ -291,12 +291,12 @@ pub fn ensure_dependencies(
     if !changed {
         return Ok(ManifestEdit::Unchanged);
     }
-    // toml_edit writes every line it emits with `\n`; a CRLF manifest stays CRLF.
-    let text = document.to_string();
-    if manifest.contains("\r\n") {
-        return Ok(ManifestEdit::Changed(text.replace("\r\n", "\n").replace('\n', "\r\n")));
-    }
-    Ok(ManifestEdit::Changed(text))
+    Ok(ManifestEdit::Changed(keep_line_endings(manifest, document.to_string())))
+}
+
+/// toml_edit writes every line it emits with `\n`: a CRLF manifest stays CRLF.
+pub(super) fn keep_line_endings(original: &str, text: String) -> String {
+    if original.contains("\r\n") { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text }
 }
 
 /// The first `tokio-util` with `TaskTracker`. A bare `"0.7"` is not enough: in a

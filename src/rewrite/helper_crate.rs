@@ -13,9 +13,11 @@ use std::path::{Component, Path, PathBuf};
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
-use super::helper::{HelperStyle, ManifestEdit, WorkspaceDependency, ensure_dependencies, helper_module};
+use super::helper::{
+    HelperStyle, ManifestEdit, WorkspaceDependency, ensure_dependencies, helper_module, keep_line_endings,
+};
 use super::{FileChange, Sources};
-use crate::discover::{RustVersion, Workspace};
+use crate::discover::{RustVersion, Workspace, slash};
 
 /// The workspace's helper crate, as configured and as found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,10 +227,6 @@ fn add_dependency(manifest: &str, name: &str, dependency: &Dependency) -> Option
     Some(document.to_string())
 }
 
-fn keep_line_endings(original: &str, text: String) -> String {
-    if original.contains("\r\n") { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text }
-}
-
 /// `to` relative to `from` (both under one root): `../tasks` from `crates/app`.
 fn relative_path(from: &Path, to: &Path) -> PathBuf {
     let from: Vec<Component> = from.components().collect();
@@ -242,10 +240,6 @@ fn relative_path(from: &Path, to: &Path) -> PathBuf {
         path.push(component.as_os_str());
     }
     if path.as_os_str().is_empty() { PathBuf::from(".") } else { path }
-}
-
-fn slash(path: &Path) -> String {
-    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]
