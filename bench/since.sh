@@ -18,7 +18,8 @@ repo_root="$PWD"
 runs="${1:-7}"
 tier="${CORRAL_TIER:-syntax}"
 
-log() { printf '==> %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 
 if [[ -n "${CORRAL_BIN:-}" ]]; then
     corral="$CORRAL_BIN"
@@ -67,26 +68,13 @@ files=$(find "$work" -name '*.rs' | wc -l)
 tier_flag=()
 [[ "$tier" == syntax ]] && tier_flag=(--syntax-only)
 
-run_once() {
-    local status=0
-    "$@" >/dev/null 2>&1 || status=$?
-    if ((status > 1)); then
-        log "command failed with status $status: $*"
-        return "$status"
-    fi
-}
-
+# Prints the median wall time in seconds of $runs runs of "$@".
 median_time() {
-    local times=() start end i
+    local times=() i
     for ((i = 0; i < runs; i++)); do
-        start=$(date +%s.%N)
-        run_once "$@"
-        end=$(date +%s.%N)
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
+        times+=("$(time_once "$@")")
     done
-    printf '%s\n' "${times[@]}" | sort -g | awk '{ t[NR] = $1 }
-        END { if (NR % 2) m = t[(NR + 1) / 2]; else m = (t[NR / 2] + t[NR / 2 + 1]) / 2
-              printf "%.3f\n", m }'
+    median "${times[@]}"
 }
 
 git_calls() {

@@ -21,7 +21,8 @@ runs="${1:-5}"
 bench_dir="${CORRAL_BENCH_DIR:-$HOME/.cache/corral-bench}"
 vendor_dir="$bench_dir/vendor"
 
-log() { printf '==> %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 
 # 1. Build corral.
 if [[ -n "${CORRAL_BIN:-}" ]]; then
@@ -77,42 +78,6 @@ crates=$(find "$vendor_dir" -mindepth 1 -maxdepth 1 -type d | wc -l)
 files=$(find "$vendor_dir" -name '*.rs' -type f | wc -l)
 lines=$(find "$vendor_dir" -name '*.rs' -type f -print0 | xargs -0 cat | wc -l)
 bytes=$(find "$vendor_dir" -name '*.rs' -type f -print0 | xargs -0 cat | wc -c)
-
-# Runs "$@" once with its output discarded; an exit status of 1 is a result,
-# not a failure (grep and corral both say "found something" that way).
-run_once() {
-    local status=0
-    "$@" >/dev/null 2>&1 || status=$?
-    if ((status > 1)); then
-        log "command failed with status $status: $*"
-        return "$status"
-    fi
-}
-
-# Prints the wall time in seconds of one run of "$@".
-time_once() {
-    local start end
-    start=$(date +%s.%N)
-    run_once "$@"
-    end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
-}
-
-# Prints the median of its arguments, with three decimals.
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ t[NR] = $1 }
-        END { if (NR % 2) m = t[(NR + 1) / 2]; else m = (t[NR / 2] + t[NR / 2 + 1]) / 2
-              printf "%.3f\n", m }'
-}
-
-# Prints the peak resident set size in MB of one run of "$@".
-peak_rss_mb() {
-    local out
-    out=$(mktemp)
-    run_once /usr/bin/time -f %M -o "$out" "$@"
-    awk '{ kb = $1 } END { printf "%.1f\n", kb / 1024 }' "$out"
-    rm -f "$out"
-}
 
 grep_cmd=(grep -rl --include='*.rs' spawn "$vendor_dir")
 grep_all_cmd=(grep -rl spawn "$vendor_dir")

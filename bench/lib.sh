@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Shared by the bench scripts: logging, and timing a command.
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Runs "$@" once with its output discarded; an exit status of 1 is a result,
+# not a failure (grep and corral both say "found something" that way).
+run_once() {
+    local status=0
+    "$@" >/dev/null 2>&1 || status=$?
+    if ((status > 1)); then
+        log "command failed with status $status: $*"
+        return "$status"
+    fi
+}
+
+# Prints the wall time in seconds of one run of "$@".
+time_once() {
+    local start end
+    start=$(date +%s.%N)
+    run_once "$@"
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
+}
+
+# Prints the median of its arguments, with three decimals.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ t[NR] = $1 }
+        END { if (NR % 2) m = t[(NR + 1) / 2]; else m = (t[NR / 2] + t[NR / 2 + 1]) / 2
+              printf "%.3f\n", m }'
+}
+
+# Prints the peak resident set size in MB of one run of "$@".
+peak_rss_mb() {
+    local out
+    out=$(mktemp)
+    run_once /usr/bin/time -f %M -o "$out" "$@"
+    awk '{ kb = $1 } END { printf "%.1f\n", kb / 1024 }' "$out"
+    rm -f "$out"
+}
