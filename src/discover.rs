@@ -161,6 +161,13 @@ pub struct Workspace {
     pub overlay: HashMap<PathBuf, String>,
 }
 
+impl Workspace {
+    /// The source file at `path`, when discovery found it.
+    pub fn file(&self, path: &Path) -> Option<&SourceFile> {
+        self.files.iter().find(|file| file.path == path)
+    }
+}
+
 /// Why nothing could be discovered at all.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {

@@ -56,6 +56,9 @@ impl Progress for Quiet {
 
 /// The configuration, the discovered workspace and its sites.
 pub struct Analysis {
+    /// The configuration as loaded, before the tiers add wrapper callers.
+    loaded: Config,
+    /// The configuration the last scan used.
     pub config: Config,
     pub workspace: Workspace,
     pub result: ScanResult,
@@ -86,22 +89,60 @@ pub struct MigrationOptions {
 impl Analysis {
     /// Loads the configuration, discovers the workspace and scans it with the tiers wanted.
     pub fn new(inputs: &Inputs<'_>) -> Result<Analysis> {
-        let mut config = load_config(inputs)?;
+        let mut analysis = Analysis::discover(inputs)?;
+        analysis.scan(inputs.path, inputs.syntax_only, inputs.progress);
+        Ok(analysis)
+    }
+
+    /// Loads the configuration and discovers the workspace; nothing is scanned yet.
+    pub fn discover(inputs: &Inputs<'_>) -> Result<Analysis> {
+        let config = load_config(inputs)?;
         let filter = FileFilter::new(&config.include, &config.exclude)?;
         let workspace = discover::discover(inputs.path, &filter)?;
-        let (result, semantic) =
-            scan_tiers(inputs.path, &workspace, &mut config, inputs.syntax_only, inputs.progress);
         Ok(Analysis {
+            loaded: config.clone(),
             config,
             workspace,
-            result,
+            result: ScanResult::default(),
             sources: Sources::new(),
-            semantic,
+            semantic: None,
             globs: Default::default(),
             options: MigrationOptions { mode: PlanMode::Migrate, format: false, lock: false },
             formatting: FormatReport::default(),
             lock_not_updated: None,
         })
+    }
+
+    /// Scans the workspace (again) with the tiers wanted, reading the texts of
+    /// `workspace.overlay` instead of those files on disk. `path` is what was discovered.
+    pub fn scan(&mut self, path: &Path, syntax_only: bool, progress: &dyn Progress) {
+        // The tiers add wrapper callers to the configuration: start from what was loaded.
+        let mut config = self.loaded.clone();
+        let (result, semantic) = scan_tiers(path, &self.workspace, &mut config, syntax_only, progress);
+        self.config = config;
+        self.result = result;
+        self.semantic = semantic;
+    }
+
+    /// Reads what the rewrite of `sites` needs (the overlay's texts first) and
+    /// plans it, finished as `options` say; the problems are those of the
+    /// reading and of the scan.
+    pub fn plan(&mut self, sites: &[SpawnSite]) -> (Plan, Vec<FileProblem>) {
+        let wanted = rewrite::wanted_files(&self.workspace, sites, &self.config);
+        let (mut sources, mut problems) = discover::read_existing(&wanted);
+        for path in &wanted {
+            if let Some(text) = self.workspace.overlay.get(path) {
+                sources.insert(path.clone(), text.clone());
+            }
+        }
+        self.globs = match &self.semantic {
+            Some(findings) => crate::semantic::merge::glob_exports(&self.workspace, findings),
+            None => Default::default(),
+        };
+        self.sources = sources;
+        let plan = make_plan(self, sites);
+        problems.extend(self.result.problems.iter().cloned());
+        (plan, problems)
     }
 }
 
@@ -124,15 +165,8 @@ pub fn plan_migration_with(
     if let Some(relative) = helper_crate {
         analysis.config.helper_crate = Some(relative.to_path_buf());
     }
-    let wanted = rewrite::wanted_files(&analysis.workspace, &analysis.result.sites, &analysis.config);
-    let (sources, mut problems) = discover::read_existing(&wanted);
-    if let Some(findings) = &analysis.semantic {
-        analysis.globs = crate::semantic::merge::glob_exports(&analysis.workspace, findings);
-    }
-    analysis.sources = sources;
     let sites = analysis.result.sites.clone();
-    let plan = make_plan(&mut analysis, &sites);
-    problems.extend(analysis.result.problems.iter().cloned());
+    let (plan, problems) = analysis.plan(&sites);
     Ok((analysis, plan, problems))
 }
 
