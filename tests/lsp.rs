@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod common;
+
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Server {
@@ -19,14 +21,21 @@ struct Server {
 }
 
 impl Server {
+    /// The server as the tests run it: the syntax tier alone (`.cargo/config.toml` sets `CORRAL_SYNTAX_ONLY`).
     fn start() -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("corral"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+        Server::spawn(Command::new(assert_cmd::cargo::cargo_bin("corral")).arg("lsp"))
+    }
+
+    /// The server as an editor runs it: the semantic tier after saves.
+    fn start_semantic() -> Server {
+        Server::spawn(
+            Command::new(assert_cmd::cargo::cargo_bin("corral")).arg("lsp").env_remove("CORRAL_SYNTAX_ONLY"),
+        )
+    }
+
+    fn spawn(command: &mut Command) -> Server {
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (sender, messages) = channel();
@@ -86,12 +95,274 @@ impl Server {
 
     /// The diagnostics of the next publishDiagnostics.
     fn diagnostics(&self) -> Vec<Value> {
+        self.published()["diagnostics"].as_array().unwrap().clone()
+    }
+
+    /// The parameters of the next publishDiagnostics: uri, version, diagnostics.
+    fn published(&self) -> Value {
         let message = self.wait_for(|m| {
-            assert_ne!(m["method"], "window/logMessage", "the server logged an error: {m}");
+            assert_ne!(m["method"], "window/logMessage", "the server logged: {m}");
             m["method"] == "textDocument/publishDiagnostics"
         });
-        message["params"]["diagnostics"].as_array().unwrap().clone()
+        message["params"].clone()
     }
+
+    /// The handshake, with `capabilities` as the client's.
+    fn initialize(&mut self, capabilities: Value) -> Value {
+        let answer = self.request(1, "initialize", json!({"capabilities": capabilities}));
+        self.notify("initialized", json!({}));
+        answer["result"].clone()
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        let document = json!({"uri": uri, "languageId": "rust", "version": 1, "text": text});
+        self.notify("textDocument/didOpen", json!({ "textDocument": document }));
+    }
+
+    fn change(&mut self, uri: &str, version: i32, text: &str) {
+        let document = json!({"uri": uri, "version": version});
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": document, "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// The code actions for `range`, by title.
+    fn actions(&mut self, id: u64, uri: &str, range: &Value, only: Option<Value>) -> Vec<Value> {
+        let mut context = json!({"diagnostics": []});
+        if let Some(only) = only {
+            context["only"] = only;
+        }
+        let params = json!({"textDocument": {"uri": uri}, "range": range, "context": context});
+        let answer = self.request(id, "textDocument/codeAction", params);
+        answer["result"].as_array().unwrap_or_else(|| panic!("no actions: {answer}")).clone()
+    }
+
+    fn stop(mut self) {
+        let shutdown = self.request(99, "shutdown", Value::Null);
+        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
+        self.notify("exit", Value::Null);
+        let status = wait(&mut self.child);
+        assert!(status.success(), "{status:?}");
+    }
+}
+
+/// The `file:` URI of a file under `root`.
+fn uri_of(root: &Path, relative: &str) -> String {
+    format!("file://{}", fs::canonicalize(root).unwrap().join(relative).display())
+}
+
+/// `text` with the LSP text edits `edits` made (ASCII texts: characters are bytes).
+fn edited(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap() as usize;
+        let character = position["character"].as_u64().unwrap() as usize;
+        text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + character
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|edit| {
+            let new_text = edit["newText"].as_str().or(edit["snippet"]["value"].as_str()).unwrap();
+            (offset(&edit["range"]["start"]), offset(&edit["range"]["end"]), new_text.to_string())
+        })
+        .collect();
+    edits.sort_by_key(|edit| std::cmp::Reverse(edit.0));
+    let mut text = text.to_string();
+    for (start, end, new_text) in edits {
+        text.replace_range(start..end, &new_text);
+    }
+    text
+}
+
+/// Applies a workspace edit with `documentChanges` to the files under `root`
+/// and to `open` (the editor's text of the document `open_uri`).
+fn apply_edit(edit: &Value, open_uri: &str, open: &mut String) {
+    for operation in edit["documentChanges"].as_array().unwrap_or_else(|| panic!("documentChanges: {edit}")) {
+        if operation["kind"] == "create" {
+            let path = operation["uri"].as_str().unwrap().strip_prefix("file://").unwrap();
+            assert!(!Path::new(path).exists(), "{path} exists");
+            fs::write(path, "").unwrap();
+            continue;
+        }
+        let uri = operation["textDocument"]["uri"].as_str().unwrap();
+        let edits = operation["edits"].as_array().unwrap();
+        if uri == open_uri {
+            *open = edited(open, edits);
+        } else {
+            let path = uri.strip_prefix("file://").unwrap();
+            let text = fs::read_to_string(path).unwrap();
+            fs::write(path, edited(&text, edits)).unwrap();
+        }
+    }
+}
+
+/// A package with two bare spawns, one in a method that moves a captured variable.
+fn package(root: &Path) {
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        "pub struct Worker {\n    name: String,\n}\n\nimpl Worker {\n    pub fn start(&self) {\n        let name = self.name.clone();\n        tokio::spawn(async move {\n            println!(\"{name}\");\n        });\n    }\n}\n\npub fn background() {\n    std::thread::spawn(|| ());\n}\n",
+    );
+}
+
+#[test]
+fn code_actions_track_or_exempt_a_spawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    package(root);
+    let uri = uri_of(root, "src/lib.rs");
+    let original = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+
+    let mut server = Server::start();
+    let capabilities = json!({"workspace": {"workspaceEdit": {
+        "documentChanges": true, "resourceOperations": ["create"], "snippetEditSupport": true
+    }}});
+    let result = server.initialize(capabilities);
+    assert_eq!(
+        result["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix", "source.fixAll.corral"])
+    );
+    server.open(&uri, &original);
+    let published = server.published();
+    assert_eq!(published["version"], 1, "{published}");
+    let diagnostics = published["diagnostics"].as_array().unwrap().clone();
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+
+    // At the first finding: track it, exempt it, or track the whole file.
+    let actions = server.actions(2, &uri, &diagnostics[0]["range"], None);
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Track this spawn", "Exempt this spawn", "Track every spawn in this file"]);
+    assert!(actions.iter().all(|a| a["kind"] == "quickfix"), "{actions:?}");
+    assert_eq!(actions[0]["isPreferred"], true);
+    assert_eq!(actions[0]["diagnostics"][0]["range"], diagnostics[0]["range"]);
+
+    // The exempt marker goes above the call, its reason a placeholder to type over.
+    let exempt = &actions[1]["edit"]["documentChanges"][0];
+    assert_eq!(exempt["textDocument"]["version"], 1);
+    assert_eq!(exempt["edits"][0]["snippet"]["value"], "        // spawn-exempt: ${1:reason}\n");
+    assert_eq!(exempt["edits"][0]["range"]["start"], json!({"line": 7, "character": 0}));
+
+    // Tracking creates the helper module and edits the crate root and the manifest.
+    let track = &actions[0]["edit"];
+    let operations = track["documentChanges"].as_array().unwrap();
+    let created: Vec<&str> =
+        operations.iter().filter(|o| o["kind"] == "create").map(|o| o["uri"].as_str().unwrap()).collect();
+    assert_eq!(created, [uri_of(root, "src/tasks.rs")], "{track}");
+    let mut text = original.clone();
+    apply_edit(track, &uri, &mut text);
+    assert!(text.contains("mod tasks;"), "{text}");
+    assert!(!text.contains("tokio::spawn("), "{text}");
+    assert!(text.contains("std::thread::spawn("), "only the one site: {text}");
+    assert!(fs::read_to_string(root.join("Cargo.toml")).unwrap().contains("tokio-util"));
+    assert!(fs::read_to_string(root.join("src/tasks.rs")).unwrap().contains("pub async fn drain()"));
+    server.change(&uri, 2, &text);
+    let published = server.published();
+    assert_eq!(published["version"], 2);
+    let diagnostics = published["diagnostics"].as_array().unwrap().clone();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("std::thread::spawn"), "{diagnostics:?}");
+
+    // Away from any finding, only the file-wide action, as a source action.
+    let nowhere = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+    let actions = server.actions(3, &uri, &nowhere, Some(json!(["source.fixAll"])));
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Track every spawn in this file"]);
+    assert_eq!(actions[0]["kind"], "source.fixAll.corral");
+    assert!(server.actions(4, &uri, &nowhere, Some(json!(["refactor"]))).is_empty());
+    apply_edit(&actions[0]["edit"], &uri, &mut text);
+    server.change(&uri, 3, &text);
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+    server.stop();
+}
+
+#[test]
+fn a_client_without_file_operations_can_still_exempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    package(root);
+    let uri = uri_of(root, "src/lib.rs");
+    let original = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+
+    let mut server = Server::start();
+    server.initialize(json!({}));
+    server.open(&uri, &original);
+    let diagnostics = server.diagnostics();
+    let actions = server.actions(2, &uri, &diagnostics[1]["range"], None);
+    // Tracking needs a new file this client cannot create: the action says so.
+    let reason = actions[0]["disabled"]["reason"].as_str().unwrap_or_else(|| panic!("{actions:?}"));
+    assert!(reason.contains("src/tasks.rs") && reason.contains("corral init"), "{reason}");
+    assert!(actions[0].get("edit").is_none());
+    // The marker, plain, with the reason left to write: the gate asks for it.
+    let edits = actions[1]["edit"]["changes"][&uri].as_array().unwrap().clone();
+    assert_eq!(edits[0]["newText"], "    // spawn-exempt:\n");
+    let text = edited(&original, &edits);
+    server.change(&uri, 2, &text);
+    let diagnostics = server.diagnostics();
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["bare-spawn", "exempt-without-reason"]);
+    server.stop();
+}
+
+#[test]
+fn a_changed_configuration_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    package(root);
+    let uri = uri_of(root, "src/lib.rs");
+    let text = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+
+    let mut server = Server::start();
+    let result =
+        server.initialize(json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}));
+    assert!(result["capabilities"].is_object());
+    // The server asks to hear about configuration files and manifests.
+    let registration = server.wait_for(|m| m["method"] == "client/registerCapability");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert_eq!(watchers[0]["globPattern"], "**/corral.toml", "{registration}");
+    server.send(json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
+    server.open(&uri, &text);
+    assert_eq!(server.diagnostics().len(), 2);
+
+    let config = uri_of(root, "corral.toml");
+    let changed = |kind: u32| json!({"changes": [{"uri": config, "type": kind}]});
+    write(root, "corral.toml", "marker = \"detached\"\n");
+    server.notify("workspace/didChangeWatchedFiles", changed(1));
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 2);
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("// detached:"), "{diagnostics:?}");
+
+    // A broken file is named in the log; the document keeps its diagnostics.
+    write(root, "corral.toml", "marker = [\n");
+    server.notify("workspace/didChangeWatchedFiles", changed(2));
+    let logged = server.wait_for(|m| m["method"] == "window/logMessage");
+    assert!(logged["params"]["message"].as_str().unwrap().contains("corral.toml"), "{logged}");
+
+    write(root, "corral.toml", "exclude = [\"src/lib.rs\"]\n");
+    server.notify("workspace/didChangeWatchedFiles", changed(2));
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+    server.stop();
+}
+
+#[test]
+fn a_member_is_read_with_its_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", "[workspace]\nmembers = [\"app\"]\n");
+    // The configuration at the workspace's root holds for its members.
+    write(root, "corral.toml", "exclude = [\"app/src/skipped.rs\"]\n");
+    package(&root.join("app"));
+    write(root, "app/src/skipped.rs", "pub fn f() {\n    tokio::spawn(async {});\n}\n");
+    let mut server = Server::start();
+    server.initialize(json!({}));
+    let uri = uri_of(root, "app/src/skipped.rs");
+    server.open(&uri, &fs::read_to_string(root.join("app/src/skipped.rs")).unwrap());
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+    server.stop();
 }
 
 fn write(root: &Path, relative: &str, text: &str) {
@@ -111,7 +382,7 @@ fn diagnostics_follow_the_unsaved_text() {
 
     let mut server = Server::start();
     let initialized = server.request(1, "initialize", json!({"capabilities": {}}));
-    assert_eq!(initialized["result"]["capabilities"]["textDocumentSync"], 1, "{initialized}");
+    assert_eq!(initialized["result"]["capabilities"]["textDocumentSync"]["change"], 1, "{initialized}");
     server.notify("initialized", json!({}));
 
     let bare = "pub fn start() {\n    tokio::spawn(async {});\n}\n";
@@ -195,4 +466,46 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn the_semantic_tier_refines_the_diagnostics_after_a_save() {
+    let (_dir, root) = common::cargo::fetched_fixture("ws");
+    let uri = uri_of(&root, "app/src/lib.rs");
+    let text = fs::read_to_string(root.join("app/src/lib.rs")).unwrap();
+    let mut server = Server::start_semantic();
+    server.initialize(json!({}));
+    server.open(&uri, &text);
+    let lines = |published: &Value| -> Vec<u64> {
+        let diagnostics = published["diagnostics"].as_array().unwrap();
+        diagnostics.iter().map(|d| d["range"]["start"]["line"].as_u64().unwrap()).collect()
+    };
+    let syntax = lines(&server.published());
+
+    // After the save, rust-analyzer sees through types and macros the syntax tier cannot.
+    let save = json!({"textDocument": {"uri": uri}});
+    server.notify("textDocument/didSave", save.clone());
+    let refined = server.published();
+    assert_eq!(refined["version"], 1, "{refined}");
+    let semantic = lines(&refined);
+    let added: Vec<u64> = semantic.iter().copied().filter(|line| !syntax.contains(line)).collect();
+    // `self.runtime.spawn` through a type alias, `rt.spawn_blocking` on a helper's return type.
+    assert_eq!(added, [13, 24], "{syntax:?} -> {semantic:?}");
+    assert!(syntax.iter().all(|line| semantic.contains(line)), "{syntax:?} -> {semantic:?}");
+
+    // Edits made while a pass runs win: its findings for the old text are not published.
+    server.notify("textDocument/didSave", save.clone());
+    let edited = text.replace("pub fn run_it() {", "pub fn run_it() {\n    tokio::spawn(async {});");
+    server.change(&uri, 2, &edited);
+    let after_edit = server.published();
+    assert_eq!(after_edit["version"], 2, "{after_edit}");
+    server.notify("textDocument/didSave", save);
+    loop {
+        let published = server.published();
+        assert_eq!(published["version"], 2, "a pass over the old text was published: {published}");
+        if lines(&published).len() == semantic.len() + 1 {
+            break;
+        }
+    }
+    server.stop();
 }

@@ -6,23 +6,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::cargo::copy_tree;
+use common::cargo::{copy_tree, fetched_fixture as fixture};
 use common::{Run, corral};
 use corral::semantic::{self, Resolution};
-
-/// A copy of the workspace `tests/fixtures/semantic/<name>` in a temporary folder, with its
-/// dependencies fetched (cargo writes a `Cargo.lock` there, not in the repository).
-fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(name);
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantic").join(name), &root);
-    let fetched = Command::new(env!("CARGO")).arg("fetch").current_dir(&root).output().unwrap();
-    assert!(fetched.status.success(), "cargo fetch failed: {}", String::from_utf8_lossy(&fetched.stderr));
-    (dir, root)
-}
 
 /// The semantic tier, run as a user runs it (the test environment turns it off).
 fn corral_semantic(cwd: &Path) -> assert_cmd::Command {

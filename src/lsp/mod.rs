@@ -1,34 +1,54 @@
 //! `corral lsp`: a language server on stdio that publishes the findings of
-//! `check` (bare spawns, exempt markers without a reason) as diagnostics.
+//! `check` (bare spawns, exempt markers without a reason) as diagnostics and
+//! offers the rewrite as code actions.
 //!
-//! Only the syntax tier runs. An open document is scanned as part of the
-//! workspace around it (the nearest folder above it with a `Cargo.toml`), with
-//! the editor's texts of the open documents read instead of the files on disk
-//! ([`Workspace::overlay`]); a file outside any package is scanned alone.
-//! Nothing that goes wrong in an analysis stops the server: the client hears it
-//! as a `window/logMessage`, and the document keeps its last diagnostics.
+//! An open document is analysed as part of the workspace around it (the
+//! nearest manifest above it with a `[workspace]` table, else its package),
+//! with the editor's texts of the open documents read instead of the files on
+//! disk ([`Workspace::overlay`](crate::discover::Workspace)); a file outside
+//! any package is analysed alone. The syntax tier runs on every change; after
+//! a save the semantic tier runs in the background and, when it finishes,
+//! refines the diagnostics of the documents not edited meanwhile (edits win:
+//! their syntax diagnostics stand until the next save). A change to a
+//! `corral.toml` or a manifest, or a Rust file created or deleted, drops what
+//! was discovered. Nothing that goes wrong in an analysis stops the server:
+//! the client hears it as a `window/logMessage`, and the document keeps its
+//! last diagnostics.
 
-use std::collections::HashMap;
+mod actions;
+mod diagnostics;
+mod edits;
+mod semantic;
+mod text;
+
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
-use lsp_server::{Connection, ErrorCode, Message, Notification, Response};
+use anyhow::{Result, anyhow};
+use crossbeam_channel::{Sender, select};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, LogMessage,
-    Notification as _, PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
 };
+use lsp_types::request::{CodeActionRequest, RegisterCapability, Request as _};
 use lsp_types::{
-    Diagnostic, DiagnosticSeverity, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, LogMessageParams, MessageType, NumberOrString,
-    Position, PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri,
+    CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability, Diagnostic,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher,
+    GlobPattern, LogMessageParams, MessageType, PublishDiagnosticsParams, Registration, RegistrationParams,
+    SaveOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WatchKind,
 };
+use serde_json::json;
 
-use crate::analysis::{Quiet, scan_tiers};
-use crate::config::{self, Config};
-use crate::discover::{self, FileFilter, Workspace};
-use crate::render;
-use crate::sites::model::{SpawnSite, Verdict};
+use self::actions::code_actions;
+use self::diagnostics::diagnostic;
+use self::edits::ClientSupport;
+use self::semantic::Pass;
+use self::text::file_path;
+use crate::analysis::{Analysis, Inputs, Quiet};
+use crate::sites::model::SpawnSite;
 
 /// Runs the server on stdin and stdout until the client says `exit`.
 pub fn run() -> Result<()> {
@@ -39,58 +59,203 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// The capabilities: full text sync, nothing else yet.
+/// What the server offers: full text sync with saves, code actions.
 fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
-        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+            open_close: Some(true),
+            change: Some(TextDocumentSyncKind::FULL),
+            save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
+            ..TextDocumentSyncOptions::default()
+        })),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::from(actions::FIX_ALL)]),
+            ..CodeActionOptions::default()
+        })),
         ..ServerCapabilities::default()
     }
 }
 
 /// The handshake, then the main loop over `connection`.
 pub fn serve(connection: &Connection) -> Result<()> {
-    connection.initialize(serde_json::to_value(capabilities())?)?;
-    let mut server = Server::default();
-    for message in &connection.receiver {
-        match message {
-            Message::Request(request) => {
-                if connection.handle_shutdown(&request)? {
+    let (id, params) = connection.initialize_start()?;
+    let support = ClientSupport::of(&params["capabilities"]);
+    let semantic = semantic::wanted(&params["initializationOptions"]);
+    let result = json!({
+        "capabilities": capabilities(),
+        "serverInfo": {"name": "corral", "version": env!("CARGO_PKG_VERSION")},
+    });
+    connection.initialize_finish(id, result)?;
+    if support.watch_files {
+        watch_files(connection)?;
+    }
+    let (passes, finished) = crossbeam_channel::unbounded();
+    let mut server = Server::new(support, semantic, passes);
+    loop {
+        select! {
+            recv(connection.receiver) -> message => {
+                let Ok(message) = message else { return Ok(()) };
+                if server.handle(connection, message)? == Flow::Exit {
                     return Ok(());
                 }
-                let error = Response::new_err(
-                    request.id,
-                    ErrorCode::MethodNotFound as i32,
-                    format!("corral lsp does not handle {}", request.method),
-                );
-                connection.sender.send(Message::Response(error))?;
             }
-            Message::Notification(notification) => server.notified(connection, notification)?,
-            Message::Response(_) => {}
+            recv(finished) -> pass => {
+                if let Ok(pass) = pass {
+                    server.semantic_finished(connection, pass)?;
+                }
+            }
         }
+        // Everything the client already sent is taken in before analysing:
+        // a burst of changes costs one analysis.
+        while let Ok(message) = connection.receiver.try_recv() {
+            if server.handle(connection, message)? == Flow::Exit {
+                return Ok(());
+            }
+        }
+        server.publish_stale(connection)?;
     }
+}
+
+/// Asks the client to tell about configuration files, manifests and Rust
+/// files created or deleted.
+fn watch_files(connection: &Connection) -> Result<()> {
+    let watcher = |glob: &str, kind: WatchKind| FileSystemWatcher {
+        glob_pattern: GlobPattern::String(glob.to_string()),
+        kind: Some(kind),
+    };
+    let options = DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![
+            watcher("**/corral.toml", WatchKind::all()),
+            watcher("**/Cargo.toml", WatchKind::all()),
+            watcher("**/*.rs", WatchKind::Create | WatchKind::Delete),
+        ],
+    };
+    let params = RegistrationParams {
+        registrations: vec![Registration {
+            id: "corral-watched-files".to_string(),
+            method: DidChangeWatchedFiles::METHOD.to_string(),
+            register_options: Some(serde_json::to_value(options)?),
+        }],
+    };
+    let request =
+        Request::new(RequestId::from("corral-watch".to_string()), RegisterCapability::METHOD.into(), params);
+    connection.sender.send(Message::Request(request))?;
     Ok(())
 }
 
-/// The open documents and the workspaces discovered around them.
-#[derive(Default)]
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    Exit,
+}
+
+/// An open document: the editor's text and its version.
+struct Document {
+    text: String,
+    version: i32,
+}
+
+/// The open documents and the workspaces analysed around them.
 struct Server {
-    /// The editor's text of each open document, by URI.
-    documents: HashMap<Uri, String>,
-    /// Discovered workspaces with their configuration, by root; dropped on save,
-    /// when files may have come or gone.
-    workspaces: HashMap<PathBuf, (Config, Workspace)>,
+    support: ClientSupport,
+    /// Whether the semantic tier runs after a save.
+    semantic: bool,
+    documents: HashMap<Uri, Document>,
+    /// The documents whose diagnostics are older than their text.
+    stale: HashSet<Uri>,
+    /// Configuration and discovered workspace, by root; dropped when files
+    /// that change them change.
+    workspaces: HashMap<PathBuf, Analysis>,
+    /// The background semantic passes: where they report, which run, which must run again.
+    passes: Sender<Pass>,
+    running: HashSet<PathBuf>,
+    again: HashSet<PathBuf>,
+    /// Roots whose semantic tier could not run, already told to the client.
+    told_unavailable: HashSet<PathBuf>,
 }
 
 impl Server {
+    fn new(support: ClientSupport, semantic: bool, passes: Sender<Pass>) -> Server {
+        Server {
+            support,
+            semantic,
+            documents: HashMap::new(),
+            stale: HashSet::new(),
+            workspaces: HashMap::new(),
+            passes,
+            running: HashSet::new(),
+            again: HashSet::new(),
+            told_unavailable: HashSet::new(),
+        }
+    }
+
+    fn handle(&mut self, connection: &Connection, message: Message) -> Result<Flow> {
+        match message {
+            Message::Request(request) => {
+                if connection.handle_shutdown(&request)? {
+                    return Ok(Flow::Exit);
+                }
+                let response = self.requested(connection, request);
+                connection.sender.send(Message::Response(response))?;
+            }
+            Message::Notification(notification) => self.notified(connection, notification)?,
+            Message::Response(_) => {}
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn requested(&mut self, connection: &Connection, request: Request) -> Response {
+        if request.method != CodeActionRequest::METHOD {
+            let why = format!("corral lsp does not handle {}", request.method);
+            return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, why);
+        }
+        let params: CodeActionParams = match serde_json::from_value(request.params) {
+            Ok(params) => params,
+            Err(error) => {
+                let why = format!("malformed {}: {error}", request.method);
+                return Response::new_err(request.id, ErrorCode::InvalidParams as i32, why);
+            }
+        };
+        let actions = guarded(|| self.actions(&params)).unwrap_or_else(|error| {
+            let uri = params.text_document.uri.as_str();
+            let _ = log(connection, MessageType::ERROR, format!("corral: {uri}: {error:#}"));
+            Vec::new()
+        });
+        Response::new_ok(request.id, actions)
+    }
+
+    fn actions(&mut self, params: &CodeActionParams) -> Result<Vec<serde_json::Value>> {
+        let uri = &params.text_document.uri;
+        if !self.documents.contains_key(uri) {
+            return Ok(Vec::new());
+        }
+        let (root, findings) = self.analyse(uri)?;
+        let document = &self.documents[uri];
+        let versions: HashMap<PathBuf, i32> = self
+            .documents
+            .iter()
+            .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.version)))
+            .collect();
+        let document =
+            actions::Document { uri, text: &document.text, version: document.version, findings: &findings };
+        let analysis = self.workspaces.get_mut(&root).expect("analysed above");
+        let only = params.context.only.as_deref();
+        let version = |path: &Path| versions.get(path).copied();
+        Ok(code_actions(analysis, &document, params.range, only, self.support, &version))
+    }
+
     fn notified(&mut self, connection: &Connection, notification: Notification) -> Result<()> {
-        let uri = match notification.method.as_str() {
+        match notification.method.as_str() {
             DidOpenTextDocument::METHOD => {
                 let Some(params) = params::<DidOpenTextDocumentParams>(connection, notification)? else {
                     return Ok(());
                 };
                 let document = params.text_document;
-                self.documents.insert(document.uri.clone(), document.text);
-                document.uri
+                self.documents.insert(
+                    document.uri.clone(),
+                    Document { text: document.text, version: document.version },
+                );
+                self.stale.insert(document.uri);
             }
             DidChangeTextDocument::METHOD => {
                 let Some(params) = params::<DidChangeTextDocumentParams>(connection, notification)? else {
@@ -98,15 +263,27 @@ impl Server {
                 };
                 // Full sync: the last change holds the whole text.
                 let Some(change) = params.content_changes.into_iter().last() else { return Ok(()) };
-                self.documents.insert(params.text_document.uri.clone(), change.text);
-                params.text_document.uri
+                let uri = params.text_document.uri;
+                let document = Document { text: change.text, version: params.text_document.version };
+                self.documents.insert(uri.clone(), document);
+                self.stale.insert(uri);
             }
             DidSaveTextDocument::METHOD => {
                 let Some(params) = params::<DidSaveTextDocumentParams>(connection, notification)? else {
                     return Ok(());
                 };
-                self.workspaces.clear();
-                params.text_document.uri
+                let uri = params.text_document.uri;
+                if is_rust(&uri) {
+                    // Files may have come or gone since the workspace was discovered
+                    // (for clients that do not watch files).
+                    self.workspaces.clear();
+                    if self.semantic {
+                        self.start_semantic(connection, &uri)?;
+                    }
+                } else {
+                    // A configuration file or a manifest, open in the editor.
+                    self.reload();
+                }
             }
             DidCloseTextDocument::METHOD => {
                 let Some(params) = params::<DidCloseTextDocumentParams>(connection, notification)? else {
@@ -114,129 +291,187 @@ impl Server {
                 };
                 let uri = params.text_document.uri;
                 self.documents.remove(&uri);
-                return publish(connection, uri, Vec::new());
+                self.stale.remove(&uri);
+                return publish(connection, uri, None, Vec::new());
             }
-            _ => return Ok(()),
-        };
-        if !self.documents.contains_key(&uri) {
-            return Ok(());
+            DidChangeWatchedFiles::METHOD => {
+                let Some(params) = params::<DidChangeWatchedFilesParams>(connection, notification)? else {
+                    return Ok(());
+                };
+                if !params.changes.is_empty() {
+                    self.reload();
+                }
+            }
+            _ => {}
         }
-        let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.diagnostics(&uri)))
-            .unwrap_or_else(|_| Err(anyhow!("the analysis panicked")));
-        match analysed {
-            Ok(diagnostics) => publish(connection, uri, diagnostics),
-            Err(error) => log(connection, MessageType::ERROR, format!("corral: {}: {error:#}", uri.as_str())),
+        Ok(())
+    }
+
+    /// Forgets every configuration and discovered workspace; the open documents are analysed again.
+    fn reload(&mut self) {
+        self.workspaces.clear();
+        self.stale.extend(self.documents.keys().filter(|uri| is_rust(uri)).cloned());
+    }
+
+    /// Publishes the diagnostics of every document whose text changed since its last ones.
+    fn publish_stale(&mut self, connection: &Connection) -> Result<()> {
+        let mut stale: Vec<Uri> = self.stale.drain().collect();
+        stale.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        for uri in stale {
+            let Some(version) = self.documents.get(&uri).map(|d| d.version) else { continue };
+            match guarded(|| self.diagnostics(&uri)) {
+                Ok(diagnostics) => publish(connection, uri, Some(version), diagnostics)?,
+                Err(error) => {
+                    log(connection, MessageType::ERROR, format!("corral: {}: {error:#}", uri.as_str()))?
+                }
+            }
         }
+        Ok(())
     }
 
     /// The findings in the open document `uri`, as diagnostics.
     fn diagnostics(&mut self, uri: &Uri) -> Result<Vec<Diagnostic>> {
-        let path = file_path(uri).ok_or_else(|| anyhow!("not a file URI"))?;
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
-        let root = path
-            .ancestors()
-            .skip(1)
-            .find(|dir| dir.join("Cargo.toml").is_file())
-            .unwrap_or(&path)
-            .to_path_buf();
-        let known = self
-            .workspaces
-            .get(&root)
-            .is_some_and(|(_, workspace)| workspace.files.iter().any(|file| file.path == path));
+        let (root, findings) = self.analyse(uri)?;
+        let marker = &self.workspaces[&root].config.marker;
+        let text = &self.documents[uri].text;
+        Ok(findings.iter().map(|site| diagnostic(site, text, marker)).collect())
+    }
+
+    /// Scans the workspace of the open document `uri` with the syntax tier and
+    /// the open documents' texts; its root and the document's findings.
+    fn analyse(&mut self, uri: &Uri) -> Result<(PathBuf, Vec<SpawnSite>)> {
+        let path = canonical(file_path(uri).ok_or_else(|| anyhow!("not a file URI"))?);
+        let root = workspace_root(&path);
+        let known =
+            self.workspaces.get(&root).is_some_and(|analysis| analysis.workspace.file(&path).is_some());
         if !known {
-            // A new file, or a root not seen yet (or since the last save).
-            let config_root = if root == path { path.parent().unwrap_or(&path) } else { &root };
-            let config = config::load(config_root)?;
-            let filter = FileFilter::new(&config.include, &config.exclude)?;
-            let workspace = discover::discover(&root, &filter)
-                .with_context(|| format!("cannot discover {}", root.display()))?;
-            self.workspaces.insert(root.clone(), (config, workspace));
+            // A new file, or a root not seen yet (or since the last reload).
+            let analysis = Analysis::discover(&inputs(&root))?;
+            self.workspaces.insert(root.clone(), analysis);
         }
-        let (config, workspace) = self.workspaces.get_mut(&root).expect("inserted above");
-        let Some(display) = workspace.files.iter().find(|file| file.path == path).map(|f| f.display.clone())
-        else {
+        let overlay = self.overlay();
+        let analysis = self.workspaces.get_mut(&root).expect("inserted above");
+        let Some(display) = analysis.workspace.file(&path).map(|file| file.display.clone()) else {
             // Excluded by the configuration, or not part of what discovery found.
-            return Ok(Vec::new());
+            return Ok((root, Vec::new()));
         };
-        workspace.overlay = self
+        analysis.workspace.overlay = overlay;
+        analysis.scan(&root, true, &Quiet);
+        let findings = findings_in(&analysis.result.sites, &display);
+        Ok((root, findings))
+    }
+
+    /// The open documents' texts, by canonical path.
+    fn overlay(&self) -> HashMap<PathBuf, String> {
+        self.documents
+            .iter()
+            .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.text.clone())))
+            .collect()
+    }
+
+    /// Starts the semantic tier on the workspace of `uri` in the background,
+    /// or asks for another pass when one is running there.
+    fn start_semantic(&mut self, connection: &Connection, uri: &Uri) -> Result<()> {
+        let Some(path) = file_path(uri).map(canonical) else { return Ok(()) };
+        let root = workspace_root(&path);
+        if root == path {
+            // A file outside any package: nothing for rust-analyzer to load.
+            return Ok(());
+        }
+        if !self.running.insert(root.clone()) {
+            self.again.insert(root);
+            return Ok(());
+        }
+        let versions = self
             .documents
             .iter()
-            .filter_map(|(uri, text)| {
-                let path = file_path(uri)?;
-                Some((std::fs::canonicalize(&path).unwrap_or(path), text.clone()))
-            })
+            .filter(|(uri, _)| file_path(uri).map(canonical).is_some_and(|p| p.starts_with(&root)))
+            .map(|(uri, document)| (uri.clone(), document.version))
             .collect();
-        let mut config = config.clone();
-        let (result, _) = scan_tiers(&root, workspace, &mut config, true, &Quiet);
-        workspace.overlay.clear();
-        let text = &self.documents[uri];
-        Ok(result
-            .sites
-            .iter()
-            .filter(|site| site.path == display && site.verdict.is_finding())
-            .map(|site| diagnostic(site, text, &config.marker))
-            .collect())
+        semantic::start(root, self.overlay(), versions, self.passes.clone())
+            .map_err(|error| anyhow!("cannot start the semantic tier: {error}"))
+            .or_else(|error| log(connection, MessageType::ERROR, format!("corral: {error:#}")))
     }
-}
 
-/// One finding as a diagnostic on its callee.
-fn diagnostic(site: &SpawnSite, text: &str, marker: &str) -> Diagnostic {
-    let code = match site.verdict {
-        Verdict::ExemptWithoutReason => "exempt-without-reason",
-        _ => "bare-spawn",
-    };
-    Diagnostic {
-        range: Range {
-            start: position(text, site.callee_start as usize),
-            end: position(text, site.callee_end as usize),
-        },
-        severity: Some(DiagnosticSeverity::WARNING),
-        code: Some(NumberOrString::String(code.to_string())),
-        source: Some("corral".to_string()),
-        message: format!("{}\n{}", render::headline(site), render::fix_hint(site, marker)),
-        ..Diagnostic::default()
-    }
-}
-
-/// The LSP position (line, UTF-16 code units) of a byte offset of `text`.
-fn position(text: &str, offset: usize) -> Position {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.matches('\n').count();
-    let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
-    Position { line: line as u32, character: character as u32 }
-}
-
-/// The path a `file:` URI names, percent-decoded.
-fn file_path(uri: &Uri) -> Option<PathBuf> {
-    let rest = uri.as_str().strip_prefix("file://")?;
-    // `file:///path` or `file://localhost/path`.
-    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-    if !rest.starts_with('/') {
-        return None;
-    }
-    let bytes = rest.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(high), Some(low)) => {
-                decoded.push((high * 16 + low) as u8);
-                i += 3;
+    /// Publishes what a semantic pass found for the documents not edited since it started.
+    fn semantic_finished(&mut self, connection: &Connection, pass: Pass) -> Result<()> {
+        self.running.remove(&pass.root);
+        match pass.outcome {
+            Err(error) => {
+                log(connection, MessageType::ERROR, format!("corral: {}: {error:#}", pass.root.display()))?;
             }
-            (byte, _, _) => {
-                decoded.push(byte);
-                i += 1;
+            Ok(semantic::Outcome::Unavailable(why)) => {
+                if self.told_unavailable.insert(pass.root.clone()) {
+                    let message = format!(
+                        "corral: the semantic tier cannot run here ({why}); the syntax tier goes on alone"
+                    );
+                    log(connection, MessageType::INFO, message)?;
+                }
+            }
+            Ok(semantic::Outcome::Found(analysis)) => {
+                for (uri, version) in &pass.versions {
+                    let Some(document) = self.documents.get(uri) else { continue };
+                    if document.version != *version || self.stale.contains(uri) {
+                        // Edited meanwhile: the syntax tier's diagnostics of the new text win.
+                        continue;
+                    }
+                    let Some(path) = file_path(uri).map(canonical) else { continue };
+                    let Some(file) = analysis.workspace.file(&path) else { continue };
+                    let marker = &analysis.config.marker;
+                    let diagnostics = findings_in(&analysis.result.sites, &file.display)
+                        .iter()
+                        .map(|site| diagnostic(site, &document.text, marker))
+                        .collect();
+                    publish(connection, uri.clone(), Some(*version), diagnostics)?;
+                }
             }
         }
+        if self.again.remove(&pass.root)
+            && let Some((uri, _)) = pass.versions.first()
+        {
+            self.start_semantic(connection, &uri.clone())?;
+        }
+        Ok(())
     }
-    let path = String::from_utf8(decoded).ok()?;
-    Some(Path::new(&path).to_path_buf())
+}
+
+/// The findings among `sites` in the file shown as `display`.
+fn findings_in(sites: &[SpawnSite], display: &str) -> Vec<SpawnSite> {
+    sites.iter().filter(|site| site.path == display && site.verdict.is_finding()).cloned().collect()
+}
+
+/// What an analysis of `root` reads: its own configuration, the test code as it says.
+fn inputs(root: &Path) -> Inputs<'_> {
+    Inputs { path: root, include_tests: false, config: None, syntax_only: true, progress: &Quiet }
+}
+
+/// The folder corral analyses for `path`: the nearest manifest above it with a
+/// `[workspace]` table, else its package; the file itself outside any package.
+fn workspace_root(path: &Path) -> PathBuf {
+    let mut manifests = path.ancestors().skip(1).filter(|dir| dir.join("Cargo.toml").is_file());
+    let Some(package) = manifests.next() else { return path.to_path_buf() };
+    std::iter::once(package)
+        .chain(manifests)
+        .find(|dir| {
+            let text = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+            text.parse::<toml::Table>().is_ok_and(|manifest| manifest.contains_key("workspace"))
+        })
+        .unwrap_or(package)
+        .to_path_buf()
+}
+
+fn canonical(path: PathBuf) -> PathBuf {
+    std::fs::canonicalize(&path).unwrap_or(path)
+}
+
+fn is_rust(uri: &Uri) -> bool {
+    uri.as_str().ends_with(".rs")
+}
+
+/// Runs `analysis`; a panic comes back as an error, so the server goes on.
+fn guarded<T>(analysis: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(analysis))
+        .unwrap_or_else(|_| Err(anyhow!("the analysis panicked")))
 }
 
 /// The parameters of a notification; a malformed one is logged and skipped.
@@ -254,8 +489,13 @@ fn params<P: serde::de::DeserializeOwned>(
     }
 }
 
-fn publish(connection: &Connection, uri: Uri, diagnostics: Vec<Diagnostic>) -> Result<()> {
-    let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
+fn publish(
+    connection: &Connection,
+    uri: Uri,
+    version: Option<i32>,
+    diagnostics: Vec<Diagnostic>,
+) -> Result<()> {
+    let params = PublishDiagnosticsParams { uri, diagnostics, version };
     let notification = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
     connection.sender.send(Message::Notification(notification))?;
     Ok(())
@@ -272,19 +512,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn positions_count_utf16_units() {
-        let text = "fn a() {}\nlet é𝄞 = x;";
-        assert_eq!(position(text, 0), Position { line: 0, character: 0 });
-        let x = text.find('x').unwrap();
-        // `é` is one unit, `𝄞` two.
-        assert_eq!(position(text, x), Position { line: 1, character: 10 });
-    }
-
-    #[test]
-    fn file_uris_are_decoded() {
-        let uri: Uri = "file:///tmp/a%20b/lib.rs".parse().unwrap();
-        assert_eq!(file_path(&uri), Some(PathBuf::from("/tmp/a b/lib.rs")));
-        let uri: Uri = "untitled:Untitled-1".parse().unwrap();
-        assert_eq!(file_path(&uri), None);
+    fn a_member_is_analysed_with_its_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |relative: &str, text: &str| {
+            let path = root.join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
+        write("crates/a/Cargo.toml", "[package]\nname = \"a\"\n");
+        write("crates/a/src/lib.rs", "");
+        let outside = tempfile::tempdir().unwrap();
+        assert_eq!(workspace_root(&root.join("crates/a/src/lib.rs")), root);
+        // No workspace above: the package. Outside any package: the file.
+        let lone = tempfile::tempdir().unwrap();
+        std::fs::write(lone.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        assert_eq!(workspace_root(&lone.path().join("src/main.rs")), lone.path());
+        let file = outside.path().join("script.rs");
+        assert_eq!(workspace_root(&file), file);
     }
 }

@@ -107,3 +107,15 @@ pub fn fetch_published(name: &str, version: &str, into: &Path) -> PathBuf {
     copy_tree(Path::new(manifest).parent().unwrap(), &copy);
     copy
 }
+
+/// A copy of the workspace `tests/fixtures/semantic/<name>` in a temporary
+/// folder, with its dependencies fetched (cargo writes a `Cargo.lock` there,
+/// not in the repository): what the semantic tier loads.
+pub fn fetched_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantic").join(name), &root);
+    let fetched = Command::new(env!("CARGO")).arg("fetch").current_dir(&root).output().unwrap();
+    assert!(fetched.status.success(), "cargo fetch failed: {}", String::from_utf8_lossy(&fetched.stderr));
+    (dir, root)
+}

@@ -1,0 +1,147 @@
+//! The code actions on a document's findings: "Track this spawn" (the edit
+//! `corral apply` makes for that site, helper and manifest included),
+//! "Exempt this spawn" (the marker, with a reason to write) and "Track every
+//! spawn in this file".
+
+use std::path::Path;
+
+use lsp_types::{CodeActionKind, Diagnostic, Range, Uri};
+use serde_json::{Value, json};
+
+use super::diagnostics::diagnostic;
+use super::edits::{ClientSupport, workspace_edit};
+use super::text::{overlaps, position, range};
+use crate::analysis::{Analysis, MigrationOptions};
+use crate::rewrite::PlanMode;
+use crate::sites::model::{SpawnSite, Verdict};
+
+pub const TRACK: &str = "Track this spawn";
+pub const EXEMPT: &str = "Exempt this spawn";
+pub const TRACK_FILE: &str = "Track every spawn in this file";
+/// The kind of "Track every spawn in this file" asked for outside a finding.
+pub const FIX_ALL: &str = "source.fixAll.corral";
+
+/// The open document the actions are for.
+pub struct Document<'a> {
+    pub uri: &'a Uri,
+    pub text: &'a str,
+    pub version: i32,
+    /// Its findings, from a scan of this text.
+    pub findings: &'a [SpawnSite],
+}
+
+/// The actions for `range` of `document`, of the kinds in `only` when the client names some.
+pub fn code_actions(
+    analysis: &mut Analysis,
+    document: &Document<'_>,
+    wanted: Range,
+    only: Option<&[CodeActionKind]>,
+    support: ClientSupport,
+    version: &dyn Fn(&Path) -> Option<i32>,
+) -> Vec<Value> {
+    // What `corral apply` does: formatted, lock file brought along.
+    analysis.options = MigrationOptions { mode: PlanMode::Migrate, format: true, lock: true };
+    let marker = analysis.config.marker.clone();
+    let bare: Vec<&SpawnSite> = document.findings.iter().filter(|s| s.verdict == Verdict::Bare).collect();
+    let hits: Vec<&SpawnSite> = bare
+        .iter()
+        .copied()
+        .filter(|site| {
+            overlaps(&range(document.text, site.callee_start as usize, site.callee_end as usize), &wanted)
+        })
+        .collect();
+    let mut actions = Vec::new();
+    for site in &hits {
+        let title = if hits.len() == 1 { TRACK.to_string() } else { format!("{TRACK} (line {})", site.line) };
+        let diagnostic = diagnostic(site, document.text, &marker);
+        actions.push(track(
+            analysis,
+            &[(*site).clone()],
+            &title,
+            "quickfix",
+            Some(diagnostic.clone()),
+            support,
+            version,
+        ));
+        let title =
+            if hits.len() == 1 { EXEMPT.to_string() } else { format!("{EXEMPT} (line {})", site.line) };
+        actions.push(exempt(document, site, &title, &marker, diagnostic, support));
+    }
+    if !bare.is_empty() {
+        let kind = if hits.is_empty() { FIX_ALL } else { "quickfix" };
+        let sites: Vec<SpawnSite> = bare.iter().map(|site| (*site).clone()).collect();
+        actions.push(track(analysis, &sites, TRACK_FILE, kind, None, support, version));
+    }
+    actions.retain(|action| {
+        let kind = action["kind"].as_str().unwrap_or_default();
+        only.is_none_or(|only| {
+            only.iter().any(|want| kind == want.as_str() || kind.starts_with(&format!("{}.", want.as_str())))
+        })
+    });
+    actions
+}
+
+/// The plan for `sites` as an action; disabled, with the reason, when the plan
+/// leaves a site as it is or the client cannot apply the edit.
+fn track(
+    analysis: &mut Analysis,
+    sites: &[SpawnSite],
+    title: &str,
+    kind: &str,
+    diagnostic: Option<Diagnostic>,
+    support: ClientSupport,
+    version: &dyn Fn(&Path) -> Option<i32>,
+) -> Value {
+    let (plan, _) = analysis.plan(sites);
+    let converted = plan.outcomes.iter().filter(|outcome| outcome.result.is_ok()).count();
+    let mut action = json!({"title": title, "kind": kind});
+    if let Some(diagnostic) = diagnostic {
+        action["diagnostics"] = json!([diagnostic]);
+        action["isPreferred"] = json!(true);
+    }
+    if converted == 0 {
+        let why = plan
+            .outcomes
+            .iter()
+            .find_map(|outcome| outcome.result.as_ref().err().cloned())
+            .unwrap_or_else(|| "corral has nothing to change here".to_string());
+        action["disabled"] = json!({"reason": why});
+        return action;
+    }
+    match workspace_edit(&plan.changes, version, support) {
+        Ok(edit) => action["edit"] = json!(edit),
+        Err(why) => action["disabled"] = json!({"reason": why}),
+    }
+    action
+}
+
+/// The marker on its own line above the call's line, at the line's indent:
+/// the reason is a placeholder to type over where the client takes snippets,
+/// left empty otherwise (and the gate then asks for it).
+fn exempt(
+    document: &Document<'_>,
+    site: &SpawnSite,
+    title: &str,
+    marker: &str,
+    diagnostic: Diagnostic,
+    support: ClientSupport,
+) -> Value {
+    let text = document.text;
+    let start = (site.start as usize).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let at = position(text, line_start);
+    let at = json!({"start": at, "end": at});
+    let edit = if support.snippets && support.document_changes {
+        let escaped = marker.replace('\\', "\\\\").replace('$', "\\$").replace('}', "\\}");
+        json!({"range": at, "snippet": {"kind": "snippet", "value": format!("{indent}// {escaped}: ${{1:reason}}\n")}})
+    } else {
+        json!({"range": at, "newText": format!("{indent}// {marker}:\n")})
+    };
+    let workspace_edit = if support.document_changes {
+        json!({"documentChanges": [{"textDocument": {"uri": document.uri, "version": document.version}, "edits": [edit]}]})
+    } else {
+        json!({"changes": {document.uri.as_str(): [edit]}})
+    };
+    json!({"title": title, "kind": "quickfix", "diagnostics": [diagnostic], "edit": workspace_edit})
+}
