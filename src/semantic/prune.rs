@@ -19,6 +19,7 @@
 //! this leaves 13 crates and halves the tier's time.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use ra_ap_hir::ChangeWithProcMacros;
 use ra_ap_ide_db::RootDatabase;
@@ -137,13 +138,33 @@ pub(super) fn empty_unneeded_crates(
     let local_texts: Vec<&str> = local_roots.iter().flat_map(|r| texts[r].iter().map(|t| &**t)).collect();
     let all_texts: Vec<&str> = texts.values().flatten().map(|t| &**t).collect();
     let candidates = candidates(&local_texts, &all_texts, needles);
-    let seed_roots: HashSet<SourceRootId> = local_roots
-        .iter()
-        .filter(|r| texts[*r].iter().any(|text| candidates.reached_by(text)))
-        .copied()
-        .collect();
-    let seeds: Vec<bool> =
-        graph.iter().zip(&root_of).map(|(n, r)| n.local && seed_roots.contains(r)).collect();
+    // The targets of a package share its source root; each is a crate of its
+    // own (wasmtime has 300 binaries in one package), so a seed is a target
+    // whose module tree can hold a file that reaches a spawn, not a whole package.
+    let mut targets: HashMap<SourceRootId, Vec<(usize, Option<PathBuf>)>> = HashMap::new();
+    for (index, &krate) in crates.iter().enumerate().filter(|(i, _)| graph[*i].local) {
+        let root = db.source_root(root_of[index]).source_root(db);
+        let path = root
+            .path_for_file(&krate.data(db).root_file_id)
+            .and_then(|p| p.as_path())
+            .map(|p| p.to_path_buf().into());
+        targets.entry(root_of[index]).or_default().push((index, path));
+    }
+    let mut seeds = vec![false; graph.len()];
+    for &source_root in &local_roots {
+        let root = db.source_root(source_root).source_root(db);
+        let of_root = &targets[&source_root];
+        for (file, text) in root.iter().zip(&texts[&source_root]) {
+            if !candidates.reached_by(text) {
+                continue;
+            }
+            let path: Option<PathBuf> =
+                root.path_for_file(&file).and_then(|p| p.as_path()).map(|p| p.to_path_buf().into());
+            for index in owners(path.as_deref(), of_root) {
+                seeds[index] = true;
+            }
+        }
+    }
     let keep = crates_needed(&graph, &seeds, &reaches);
     let mut change = ChangeWithProcMacros::default();
     // A root file that is also a file of a kept package (`#[path]`) is left as it is.
@@ -156,6 +177,44 @@ pub(super) fn empty_unneeded_crates(
     }
     db.apply_change(change);
     (keep.iter().filter(|&&k| k).count(), candidates)
+}
+
+/// The crates among `targets` (index and root file, of one package) whose
+/// module tree can hold `file`: the crate it is the root of; else every crate
+/// whose root sits in the nearest folder above it that holds a root (`src/`
+/// for the library and `main.rs`, `src/bin/` or `tests/` for a file a few
+/// binaries or tests may share); else (the package's folder, a file outside
+/// the targets' folders), or for a file without a path, all of them.
+pub(super) fn owners(file: Option<&Path>, targets: &[(usize, Option<PathBuf>)]) -> Vec<usize> {
+    let all = || targets.iter().map(|(index, _)| *index).collect();
+    let Some(file) = file else { return all() };
+    let rooted_at = |wanted: &dyn Fn(&Path) -> bool| -> Vec<usize> {
+        targets.iter().filter(|(_, root)| root.as_deref().is_some_and(wanted)).map(|(i, _)| *i).collect()
+    };
+    let exact = rooted_at(&|root| root == file);
+    if !exact.is_empty() {
+        return exact;
+    }
+    if targets.iter().any(|(_, root)| root.is_none()) {
+        return all();
+    }
+    for dir in file.ancestors().skip(1) {
+        let here = rooted_at(&|root| root.parent() == Some(dir));
+        let build_script = |index: &usize| {
+            targets
+                .iter()
+                .any(|(i, root)| i == index && root.as_deref().is_some_and(|r| r.ends_with("build.rs")))
+        };
+        if here.iter().all(build_script) && !here.is_empty() {
+            // The package's folder: a file outside the targets' own folders (a
+            // `#[path]` module, say) may belong to any of them.
+            return all();
+        }
+        if !here.is_empty() {
+            return here;
+        }
+    }
+    all()
 }
 
 /// Which crates to analyse, given the local crates that can reach a spawn (`seeds`) and the
@@ -191,7 +250,8 @@ pub(super) fn crates_needed(graph: &[Node], seeds: &[bool], reaches: &[bool]) ->
 }
 
 /// The names and macros a spawn can be reached by: `needles`, the names the workspace's files
-/// (`local`) import them as, and the `macro_rules!` of any file (`all`) that names one.
+/// (`local`) import them as, and the `macro_rules!` of any file (`all`) whose rules name one
+/// (or call such a macro).
 pub(super) fn candidates(local: &[&str], all: &[&str], needles: &[String]) -> Candidates {
     let mut names: Vec<String> = needles.to_vec();
     let mut new_words = names.clone();
@@ -212,19 +272,18 @@ pub(super) fn candidates(local: &[&str], all: &[&str], needles: &[String]) -> Ca
         names.extend(found.iter().cloned());
         new_words = found;
     }
+    // A macro can write a spawn when its own definition names one or calls such a macro.
+    let definitions: Vec<(String, &str)> =
+        all.iter().flat_map(|text| macro_rules_definitions(text)).collect();
     let mut macros: HashSet<String> = HashSet::new();
-    let mut reached = vec![false; all.len()];
     loop {
         let mut grew = false;
-        for (index, text) in all.iter().enumerate() {
-            if reached[index] {
-                continue;
-            }
-            if holds_any(text, &names) || macros.iter().any(|name| calls_macro(text, name)) {
-                reached[index] = true;
-                for name in macro_rules_names(text) {
-                    grew |= macros.insert(name);
-                }
+        for (name, body) in &definitions {
+            if !macros.contains(name)
+                && (holds_any(body, &names) || macros.iter().any(|known| calls_macro(body, known)))
+            {
+                macros.insert(name.clone());
+                grew = true;
             }
         }
         if !grew {
@@ -251,13 +310,28 @@ fn calls_macro(text: &str, name: &str) -> bool {
     })
 }
 
-/// The names of the `macro_rules!` a text defines.
-fn macro_rules_names(text: &str) -> Vec<String> {
+/// The `macro_rules!` a text defines: each name, and its rules as written
+/// (to the end of the text when the brackets do not balance, so that nothing
+/// a macro can write is missed).
+fn macro_rules_definitions(text: &str) -> Vec<(String, &str)> {
     text.match_indices("macro_rules!")
         .filter_map(|(at, found)| {
             let rest = text[at + found.len()..].trim_start();
             let name: String = rest.chars().take_while(|&c| is_ident(c)).collect();
-            (!name.is_empty()).then_some(name)
+            if name.is_empty() {
+                return None;
+            }
+            let body = rest[name.len()..].trim_start();
+            let mut depth = 0usize;
+            let end = body.char_indices().find_map(|(i, c)| {
+                match c {
+                    '{' | '(' | '[' => depth += 1,
+                    '}' | ')' | ']' => depth = depth.saturating_sub(1),
+                    _ => return None,
+                }
+                (depth == 0).then_some(i + 1)
+            });
+            Some((name, &body[..end.unwrap_or(body.len())]))
         })
         .collect()
 }
@@ -292,6 +366,32 @@ mod tests {
 
     fn node(name: &str, deps: &[usize]) -> Node {
         Node { name: name.into(), deps: deps.to_vec(), ..Node::default() }
+    }
+
+    #[test]
+    fn a_file_belongs_to_the_targets_around_it() {
+        let targets: Vec<(usize, Option<PathBuf>)> = [
+            "/p/src/lib.rs",
+            "/p/src/main.rs",
+            "/p/src/bin/a.rs",
+            "/p/src/bin/b.rs",
+            "/p/src/bin/c/main.rs",
+            "/p/tests/it.rs",
+            "/p/build.rs",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, root)| (i, Some(PathBuf::from(root))))
+        .collect();
+        let owners_of = |file: &str| owners(Some(Path::new(file)), &targets);
+        assert_eq!(owners_of("/p/src/bin/a.rs"), [2]);
+        assert_eq!(owners_of("/p/src/net/io.rs"), [0, 1]);
+        assert_eq!(owners_of("/p/src/bin/shared.rs"), [2, 3]);
+        assert_eq!(owners_of("/p/src/bin/c/run.rs"), [4]);
+        assert_eq!(owners_of("/p/tests/common/mod.rs"), [5]);
+        assert_eq!(owners_of("/p/other/x.rs").len(), 7);
+        assert_eq!(owners_of("/elsewhere/x.rs"), [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(owners(None, &targets).len(), 7);
     }
 
     #[test]
@@ -334,11 +434,16 @@ mod tests {
     #[test]
     fn candidates_follow_aliases_and_the_macros_that_write_a_spawn() {
         let local = ["use tokio::spawn as go;\npub use crate::go as run;", "fn f() { boot!(x); }"];
-        let all =
-            ["macro_rules! boot { ($e:expr) => { tokio::spawn($e) } }", "macro_rules! quiet { () => {} }"];
+        let all = [
+            "macro_rules! boot { ($e:expr) => { tokio::spawn($e) } }\nmacro_rules! chain { () => { boot!(1) } }",
+            // A macro beside a spawn, not writing one; and one whose brackets never close.
+            "macro_rules! quiet { () => {} }\nfn f() { spawn(x) }\nmacro_rules! open { ( spawn",
+        ];
         let found = candidates(&local, &all, &["spawn".to_string()]);
         assert_eq!(found.names, ["spawn", "go", "run"]);
-        assert_eq!(found.macros.iter().collect::<Vec<_>>(), ["boot"]);
+        let mut macros: Vec<&String> = found.macros.iter().collect();
+        macros.sort();
+        assert_eq!(macros, ["boot", "chain", "open"]);
         assert!(found.reached_by("fn f() { boot !(x); }"));
         assert!(!found.reached_by("fn f() { quiet!(); reboot(); }"));
     }
