@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use common::Scratch;
 use common::cargo::copy_tree;
+use common::{Scratch, tool};
 use serde_json::Value;
 
 /// The repository's root: where `action.yml` and `.pre-commit-hooks.yaml` live.
@@ -26,24 +26,6 @@ fn root() -> &'static Path {
 fn read(relative: &str) -> String {
     std::fs::read_to_string(root().join(relative))
         .unwrap_or_else(|error| panic!("cannot read {relative}: {error}"))
-}
-
-/// `name` on PATH; `None` (and a line on stderr) when it is not there,
-/// unless `CORRAL_REQUIRE_TOOLS=1`, where that fails the test.
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|path| path.is_file())
-    });
-    if found.is_none() {
-        let why = format!(
-            "`{name}` is not on PATH (.ci/run installs it from PyPI into $HOME/.cache/corral-ci/venv/bin)"
-        );
-        if std::env::var("CORRAL_REQUIRE_TOOLS").is_ok_and(|value| value == "1") {
-            panic!("{why}, and CORRAL_REQUIRE_TOOLS=1 requires it");
-        }
-        eprintln!("skipped: {why}");
-    }
-    found
 }
 
 /// How a command ended, and what it printed.

@@ -1,11 +1,12 @@
 //! Helpers shared by the CLI tests: temporary workspaces written file by
-//! file, and runs of the built binaries whose output is parsed once.
+//! file, runs of the built binaries whose output is parsed once, and the
+//! external tools some tests check with.
 
 #![allow(dead_code)] // Each test crate uses its own subset of the helpers.
 
 pub mod cargo;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -187,4 +188,27 @@ pub fn elide_lock_changes(diff: &str) -> String {
         ));
     }
     out
+}
+
+/// `name` on PATH; `None` (and a line on stderr) when it is not there,
+/// unless `CORRAL_REQUIRE_TOOLS=1`, where that fails the test.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|path| path.is_file())
+    });
+    if found.is_none() {
+        missing_tool(&format!("`{name}` is not on PATH"));
+    }
+    found
+}
+
+/// Says on stderr that a test skips its checks for want of a tool, and why;
+/// with `CORRAL_REQUIRE_TOOLS=1` (as `.ci/run` sets) it fails the test instead.
+pub fn missing_tool(why: &str) {
+    let why =
+        format!("{why} (.ci/run installs the test tools from PyPI into $HOME/.cache/corral-ci/venv/bin)");
+    if std::env::var("CORRAL_REQUIRE_TOOLS").is_ok_and(|value| value == "1") {
+        panic!("{why}, and CORRAL_REQUIRE_TOOLS=1 requires it");
+    }
+    eprintln!("skipped: {why}");
 }
