@@ -509,3 +509,88 @@ fn the_semantic_tier_refines_the_diagnostics_after_a_save() {
     }
     server.stop();
 }
+
+/// An editor that syncs only the Rust documents it has open: the manifest and
+/// the new helper module an action edits stay unsaved buffers the server never
+/// hears of, but for the action's `corral.editApplied` command.
+#[test]
+fn edits_to_files_the_client_does_not_sync_are_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    package(root);
+    let lib = fs::canonicalize(root).unwrap().join("src/lib.rs");
+    let uri = uri_of(root, "src/lib.rs");
+    // The editor's buffers, by URI: what it shows, saved or not.
+    let mut buffers: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    buffers.insert(uri.clone(), fs::read_to_string(&lib).unwrap());
+
+    let mut server = Server::start();
+    server.initialize(
+        json!({"workspace": {"workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}}}),
+    );
+    server.open(&uri, &buffers[&uri]);
+    let mut diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 2);
+
+    let mut version = 1;
+    let mut next_id = 10;
+    for left in [1, 0] {
+        next_id += 1;
+        let actions = server.actions(next_id, &uri, &diagnostics[0]["range"], None);
+        let track = actions.iter().find(|a| a["title"] == "Track this spawn").unwrap().clone();
+        for operation in track["edit"]["documentChanges"].as_array().unwrap() {
+            let target =
+                operation["uri"].as_str().or(operation["textDocument"]["uri"].as_str()).unwrap().to_string();
+            if operation["kind"] == "create" {
+                // Made on disk, empty, as VS Code does; its text stays in the buffer.
+                fs::write(target.strip_prefix("file://").unwrap(), "").unwrap();
+                buffers.insert(target, String::new());
+                continue;
+            }
+            let before = buffers
+                .get(&target)
+                .cloned()
+                .unwrap_or_else(|| fs::read_to_string(target.strip_prefix("file://").unwrap()).unwrap());
+            buffers.insert(target, edited(&before, operation["edits"].as_array().unwrap()));
+        }
+        version += 1;
+        server.change(&uri, version, &buffers[&uri]);
+        assert_eq!(server.diagnostics().len(), left);
+        // Then the action's command, as the protocol has it: only an edit of
+        // files the client does not sync (the first: the manifest, the helper) has one.
+        let command = &track["command"];
+        if left == 0 {
+            assert_eq!(*command, Value::Null, "only lib.rs changes: {track}");
+            continue;
+        }
+        assert_eq!(command["command"], "corral.editApplied", "{track}");
+        next_id += 1;
+        let answer = server.request(
+            next_id,
+            "workspace/executeCommand",
+            json!({"command": command["command"], "arguments": command["arguments"]}),
+        );
+        assert_eq!(answer["result"], Value::Null, "{answer}");
+        // The workspace is read again, with those texts.
+        diagnostics = server.diagnostics();
+        assert_eq!(diagnostics.len(), left);
+    }
+    let files: Vec<&str> = buffers.keys().map(|uri| uri.rsplit('/').next().unwrap()).collect();
+    assert_eq!(files, ["Cargo.toml", "lib.rs", "tasks.rs"], "one helper module, no second one");
+
+    // What the editor holds is what `corral apply` writes, once.
+    let copy = tempfile::tempdir().unwrap();
+    package(copy.path());
+    let applied = Command::new(assert_cmd::cargo::cargo_bin("corral"))
+        .args(["apply", "."])
+        .current_dir(copy.path())
+        .output()
+        .unwrap();
+    assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
+    for (uri, text) in &buffers {
+        let relative = uri.strip_prefix(&uri_of(root, "")).unwrap();
+        let expected = fs::read_to_string(copy.path().join(relative)).unwrap();
+        assert_eq!(text, &expected, "{relative}");
+    }
+    server.stop();
+}

@@ -212,7 +212,12 @@ pub fn lock_change(workspace: &Workspace, changes: &[FileChange]) -> Result<Opti
     let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let root = absolute(&workspace.root);
     let lock_path = workspace.root.join("Cargo.lock");
-    let Ok(lock) = std::fs::read_to_string(&lock_path) else {
+    // Texts held in memory (an editor's unsaved buffers) stand for the files.
+    let read = |path: &Path| match workspace.overlay.get(path) {
+        Some(text) => Ok(text.clone()),
+        None => std::fs::read_to_string(path),
+    };
+    let Ok(lock) = read(&lock_path) else {
         // A lock above the scanned folder belongs to a larger workspace that corral did not read.
         return match workspace.root.ancestors().skip(1).find(|dir| dir.join("Cargo.lock").is_file()) {
             Some(dir) => Err(format!(
@@ -232,7 +237,7 @@ pub fn lock_change(workspace: &Workspace, changes: &[FileChange]) -> Result<Opti
     for path in manifest_paths {
         let text = match changes.iter().find(|change| change.path == path) {
             Some(change) => change.new_text.clone(),
-            None => match std::fs::read_to_string(&path) {
+            None => match read(&path) {
                 Ok(text) => text,
                 Err(_) if path == root_manifest => continue,
                 Err(error) => return Err(format!("cannot read {}: {error}", path.display())),

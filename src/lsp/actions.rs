@@ -12,7 +12,7 @@ use super::diagnostics::diagnostic;
 use super::edits::{ClientSupport, workspace_edit};
 use super::text::{overlaps, position, range};
 use crate::analysis::{Analysis, MigrationOptions};
-use crate::rewrite::PlanMode;
+use crate::rewrite::{FileChange, PlanMode};
 use crate::sites::model::{SpawnSite, Verdict};
 
 pub const TRACK: &str = "Track this spawn";
@@ -20,6 +20,10 @@ pub const EXEMPT: &str = "Exempt this spawn";
 pub const TRACK_FILE: &str = "Track every spawn in this file";
 /// The kind of "Track every spawn in this file" asked for outside a finding.
 pub const FIX_ALL: &str = "source.fixAll.corral";
+/// The command a tracking action carries when its edit changes files the
+/// client does not sync: the client runs it once the edit is made (the
+/// protocol runs an action's edit, then its command), with the offer's number.
+pub const EDIT_APPLIED: &str = "corral.editApplied";
 
 /// The open document the actions are for.
 pub struct Document<'a> {
@@ -30,6 +34,12 @@ pub struct Document<'a> {
     pub findings: &'a [SpawnSite],
 }
 
+/// What the server must hear of an edit it offers: for the files the edit
+/// changes that the client does not sync (a manifest, a new helper module),
+/// the command that tells the server the edit was applied, so that its next
+/// plan starts from those texts (see `EDIT_APPLIED`).
+pub type Remember<'a> = dyn FnMut(&[FileChange]) -> Option<Value> + 'a;
+
 /// The actions for `range` of `document`, of the kinds in `only` when the client names some.
 pub fn code_actions(
     analysis: &mut Analysis,
@@ -38,6 +48,7 @@ pub fn code_actions(
     only: Option<&[CodeActionKind]>,
     support: ClientSupport,
     version: &dyn Fn(&Path) -> Option<i32>,
+    remember: &mut Remember<'_>,
 ) -> Vec<Value> {
     // What `corral apply` does: formatted, lock file brought along.
     analysis.options = MigrationOptions { mode: PlanMode::Migrate, format: true, lock: true };
@@ -54,15 +65,9 @@ pub fn code_actions(
     for site in &hits {
         let title = if hits.len() == 1 { TRACK.to_string() } else { format!("{TRACK} (line {})", site.line) };
         let diagnostic = diagnostic(site, document.text, &marker);
-        actions.push(track(
-            analysis,
-            &[(*site).clone()],
-            &title,
-            "quickfix",
-            Some(diagnostic.clone()),
-            support,
-            version,
-        ));
+        let sites = [(*site).clone()];
+        let tracked = Track { title: &title, kind: "quickfix", diagnostic: Some(diagnostic.clone()) };
+        actions.push(track(analysis, &sites, tracked, support, version, remember));
         let title =
             if hits.len() == 1 { EXEMPT.to_string() } else { format!("{EXEMPT} (line {})", site.line) };
         actions.push(exempt(document, site, &title, &marker, diagnostic, support));
@@ -70,7 +75,8 @@ pub fn code_actions(
     if !bare.is_empty() {
         let kind = if hits.is_empty() { FIX_ALL } else { "quickfix" };
         let sites: Vec<SpawnSite> = bare.iter().map(|site| (*site).clone()).collect();
-        actions.push(track(analysis, &sites, TRACK_FILE, kind, None, support, version));
+        let tracked = Track { title: TRACK_FILE, kind, diagnostic: None };
+        actions.push(track(analysis, &sites, tracked, support, version, remember));
     }
     actions.retain(|action| {
         let kind = action["kind"].as_str().unwrap_or_default();
@@ -81,17 +87,25 @@ pub fn code_actions(
     actions
 }
 
+/// How a tracking action is shown.
+struct Track<'a> {
+    title: &'a str,
+    kind: &'a str,
+    /// The finding it fixes, when it is for one.
+    diagnostic: Option<Diagnostic>,
+}
+
 /// The plan for `sites` as an action; disabled, with the reason, when the plan
 /// leaves a site as it is or the client cannot apply the edit.
 fn track(
     analysis: &mut Analysis,
     sites: &[SpawnSite],
-    title: &str,
-    kind: &str,
-    diagnostic: Option<Diagnostic>,
+    shown: Track<'_>,
     support: ClientSupport,
     version: &dyn Fn(&Path) -> Option<i32>,
+    remember: &mut Remember<'_>,
 ) -> Value {
+    let Track { title, kind, diagnostic } = shown;
     let (plan, _) = analysis.plan(sites);
     let converted = plan.outcomes.iter().filter(|outcome| outcome.result.is_ok()).count();
     let mut action = json!({"title": title, "kind": kind});
@@ -109,7 +123,12 @@ fn track(
         return action;
     }
     match workspace_edit(&plan.changes, version, support) {
-        Ok(edit) => action["edit"] = json!(edit),
+        Ok(edit) => {
+            action["edit"] = json!(edit);
+            if let Some(command) = remember(&plan.changes) {
+                action["command"] = command;
+            }
+        }
         Err(why) => action["disabled"] = json!({"reason": why}),
     }
     action

@@ -21,7 +21,7 @@ mod edits;
 mod semantic;
 mod text;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
@@ -31,14 +31,15 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{CodeActionRequest, RegisterCapability, Request as _};
+use lsp_types::request::{CodeActionRequest, ExecuteCommand, RegisterCapability, Request as _};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability, Diagnostic,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher,
-    GlobPattern, LogMessageParams, MessageType, PublishDiagnosticsParams, Registration, RegistrationParams,
-    SaveOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WatchKind,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, ExecuteCommandOptions,
+    ExecuteCommandParams, FileSystemWatcher, GlobPattern, LogMessageParams, MessageType,
+    PublishDiagnosticsParams, Registration, RegistrationParams, SaveOptions, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    Uri, WatchKind,
 };
 use serde_json::json;
 
@@ -72,6 +73,10 @@ fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::from(actions::FIX_ALL)]),
             ..CodeActionOptions::default()
         })),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![actions::EDIT_APPLIED.to_string()],
+            ..ExecuteCommandOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -127,6 +132,7 @@ fn watch_files(connection: &Connection) -> Result<()> {
         watchers: vec![
             watcher("**/corral.toml", WatchKind::all()),
             watcher("**/Cargo.toml", WatchKind::all()),
+            watcher("**/Cargo.lock", WatchKind::all()),
             watcher("**/*.rs", WatchKind::Create | WatchKind::Delete),
         ],
     };
@@ -172,7 +178,19 @@ struct Server {
     again: HashSet<PathBuf>,
     /// Roots whose semantic tier could not run, already told to the client.
     told_unavailable: HashSet<PathBuf>,
+    /// The texts the latest tracking actions would leave in files the client
+    /// does not sync, by offer number (see `actions::EDIT_APPLIED`).
+    offers: VecDeque<(u64, Vec<(PathBuf, String)>)>,
+    next_offer: u64,
+    /// Files a code action's edit changed in the editor that the client does
+    /// not sync: their texts stand for the files on disk until the editor opens
+    /// them, or the files change on disk (saved).
+    applied: HashMap<PathBuf, String>,
 }
+
+/// How many offers are remembered: an editor asks for actions as the cursor
+/// moves, and runs an action's command right after its edit.
+const OFFERS_KEPT: usize = 64;
 
 impl Server {
     fn new(support: ClientSupport, semantic: bool, passes: Sender<Pass>) -> Server {
@@ -186,6 +204,9 @@ impl Server {
             running: HashSet::new(),
             again: HashSet::new(),
             told_unavailable: HashSet::new(),
+            offers: VecDeque::new(),
+            next_offer: 0,
+            applied: HashMap::new(),
         }
     }
 
@@ -205,6 +226,9 @@ impl Server {
     }
 
     fn requested(&mut self, connection: &Connection, request: Request) -> Response {
+        if request.method == ExecuteCommand::METHOD {
+            return self.execute(request);
+        }
         if request.method != CodeActionRequest::METHOD {
             let why = format!("corral lsp does not handle {}", request.method);
             return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, why);
@@ -224,24 +248,71 @@ impl Server {
         Response::new_ok(request.id, actions)
     }
 
+    /// `corral.editApplied`: the client made the edit of the offer it names.
+    fn execute(&mut self, request: Request) -> Response {
+        let params: Result<ExecuteCommandParams, _> = serde_json::from_value(request.params);
+        let offer = params
+            .ok()
+            .filter(|p| p.command == actions::EDIT_APPLIED)
+            .and_then(|p| p.arguments.first()?.as_u64());
+        let Some(offer) = offer else {
+            let why = format!("corral lsp runs only `{}` with an offer number", actions::EDIT_APPLIED);
+            return Response::new_err(request.id, ErrorCode::InvalidParams as i32, why);
+        };
+        if let Some(position) = self.offers.iter().position(|(number, _)| *number == offer) {
+            let (_, texts) = self.offers.remove(position).expect("found above");
+            self.applied.extend(texts);
+            // A manifest may have changed what the workspace is.
+            self.reload();
+        }
+        Response::new_ok(request.id, serde_json::Value::Null)
+    }
+
+    /// Remembers what an offered edit leaves in the files the client does not
+    /// sync; the command that tells the server the edit was made, when there are any.
+    fn offer(&mut self, changes: &[crate::rewrite::FileChange]) -> Option<serde_json::Value> {
+        let open: HashSet<PathBuf> =
+            self.documents.keys().filter_map(|uri| file_path(uri).map(canonical)).collect();
+        let texts: Vec<(PathBuf, String)> = changes
+            .iter()
+            .filter(|change| !open.contains(&change.path))
+            .map(|change| (change.path.clone(), change.new_text.clone()))
+            .collect();
+        if texts.is_empty() {
+            return None;
+        }
+        self.next_offer += 1;
+        self.offers.push_back((self.next_offer, texts));
+        if self.offers.len() > OFFERS_KEPT {
+            self.offers.pop_front();
+        }
+        Some(
+            json!({"title": "corral: the edit was made", "command": actions::EDIT_APPLIED, "arguments": [self.next_offer]}),
+        )
+    }
+
     fn actions(&mut self, params: &CodeActionParams) -> Result<Vec<serde_json::Value>> {
         let uri = &params.text_document.uri;
         if !self.documents.contains_key(uri) {
             return Ok(Vec::new());
         }
         let (root, findings) = self.analyse(uri)?;
-        let document = &self.documents[uri];
         let versions: HashMap<PathBuf, i32> = self
             .documents
             .iter()
             .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.version)))
             .collect();
-        let document =
-            actions::Document { uri, text: &document.text, version: document.version, findings: &findings };
-        let analysis = self.workspaces.get_mut(&root).expect("analysed above");
+        let (text, document_version) = (self.documents[uri].text.clone(), self.documents[uri].version);
+        let document = actions::Document { uri, text: &text, version: document_version, findings: &findings };
+        let mut analysis = self.workspaces.remove(&root).expect("analysed above");
         let only = params.context.only.as_deref();
         let version = |path: &Path| versions.get(path).copied();
-        Ok(code_actions(analysis, &document, params.range, only, self.support, &version))
+        let support = self.support;
+        let mut remember = |changes: &[crate::rewrite::FileChange]| self.offer(changes);
+        let actions =
+            code_actions(&mut analysis, &document, params.range, only, support, &version, &mut remember);
+        self.workspaces.insert(root, analysis);
+        Ok(actions)
     }
 
     fn notified(&mut self, connection: &Connection, notification: Notification) -> Result<()> {
@@ -299,6 +370,12 @@ impl Server {
                     return Ok(());
                 };
                 if !params.changes.is_empty() {
+                    for change in &params.changes {
+                        // Saved (or changed otherwise): the file on disk is the truth again.
+                        if let Some(path) = file_path(&change.uri) {
+                            self.applied.remove(&canonical(path));
+                        }
+                    }
                     self.reload();
                 }
             }
@@ -361,12 +438,16 @@ impl Server {
         Ok((root, findings))
     }
 
-    /// The open documents' texts, by canonical path.
+    /// The texts that stand for files on disk, by canonical path: the open
+    /// documents', and what applied edits left in files the client does not sync.
     fn overlay(&self) -> HashMap<PathBuf, String> {
-        self.documents
-            .iter()
-            .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.text.clone())))
-            .collect()
+        let mut overlay = self.applied.clone();
+        overlay.extend(
+            self.documents
+                .iter()
+                .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.text.clone()))),
+        );
+        overlay
     }
 
     /// Starts the semantic tier on the workspace of `uri` in the background,
