@@ -159,6 +159,9 @@ pub struct Workspace {
     /// Texts held in memory (an editor's unsaved buffers), by [`SourceFile::path`]:
     /// the scan reads them instead of the files on disk.
     pub overlay: HashMap<PathBuf, String>,
+    /// Where a scan keeps the facts of the files it parsed, for the next scan
+    /// of the same workspace (none: every scan parses what it reads).
+    pub facts_cache: Option<std::sync::Arc<crate::scan::FactsCache>>,
 }
 
 impl Workspace {

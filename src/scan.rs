@@ -7,6 +7,7 @@
 //! become needles too, and the files that mention them are scanned again.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -207,22 +208,21 @@ fn read_and_collect(
                 }
             };
             let parsing = Instant::now();
-            let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-            let input = FileInput {
-                text: &text[bom..],
-                edition: syntax_edition(file.edition),
-                module: &modules[index],
-                needles,
-                marker: &config.marker,
-                tracker_types: &config.tracker_types,
-            };
-            let mut found = collect_file(input);
-            // corral's own helper is where tracked spawns start: its names count, its calls are no sites.
-            if text[bom..].starts_with(crate::rewrite::helper::HEADER) {
-                found.candidates.clear();
-                found.is_helper = true;
-            }
-            shift_offsets(&mut found, bom as u32);
+            let key = workspace.facts_cache.as_ref().map(|_| {
+                let mut hasher = std::hash::DefaultHasher::new();
+                (&text, &modules[index], needles, &config.marker, &config.tracker_types, file.edition)
+                    .hash(&mut hasher);
+                hasher.finish()
+            });
+            let cached =
+                workspace.facts_cache.as_ref().zip(key).and_then(|(cache, key)| cache.get(&file.path, key));
+            let found = cached.unwrap_or_else(|| {
+                let found = collect_text(&text, file, &modules[index], needles, config);
+                if let Some((cache, key)) = workspace.facts_cache.as_ref().zip(key) {
+                    cache.put(&file.path, key, &found);
+                }
+                found
+            });
             parsed.add(parsing);
             (index, Ok(Some(found)))
         })
@@ -233,6 +233,52 @@ fn read_and_collect(
         &[read.describe("read"), filtered.describe("pre-filter"), parsed.describe("collect")].join("; "),
     );
     round
+}
+
+/// The facts of one file's text.
+fn collect_text(
+    text: &str,
+    file: &SourceFile,
+    module: &[String],
+    needles: &[String],
+    config: &Config,
+) -> FileFacts {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let input = FileInput {
+        text: &text[bom..],
+        edition: syntax_edition(file.edition),
+        module,
+        needles,
+        marker: &config.marker,
+        tracker_types: &config.tracker_types,
+    };
+    let mut found = collect_file(input);
+    // corral's own helper is where tracked spawns start: its names count, its calls are no sites.
+    if text[bom..].starts_with(crate::rewrite::helper::HEADER) {
+        found.candidates.clear();
+        found.is_helper = true;
+    }
+    shift_offsets(&mut found, bom as u32);
+    found
+}
+
+/// The facts of files parsed before, for a client that scans the same
+/// workspace again and again (the language server, on every keystroke): a
+/// file whose text and scan inputs are unchanged is not parsed again.
+#[derive(Debug, Default)]
+pub struct FactsCache(std::sync::Mutex<HashMap<std::path::PathBuf, (u64, FileFacts)>>);
+
+impl FactsCache {
+    fn get(&self, path: &std::path::Path, key: u64) -> Option<FileFacts> {
+        let cache = self.0.lock().ok()?;
+        cache.get(path).filter(|(known, _)| *known == key).map(|(_, facts)| facts.clone())
+    }
+
+    fn put(&self, path: &std::path::Path, key: u64, facts: &FileFacts) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(path.to_path_buf(), (key, facts.clone()));
+        }
+    }
 }
 
 /// Stores one round's facts and problems, and the modules they bind.
