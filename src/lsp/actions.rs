@@ -20,10 +20,6 @@ pub const EXEMPT: &str = "Exempt this spawn";
 pub const TRACK_FILE: &str = "Track every spawn in this file";
 /// The kind of "Track every spawn in this file" asked for outside a finding.
 pub const FIX_ALL: &str = "source.fixAll.corral";
-/// The command a tracking action carries when its edit changes files the
-/// client does not sync: the client runs it once the edit is made (the
-/// protocol runs an action's edit, then its command), with the offer's number.
-pub const EDIT_APPLIED: &str = "corral.editApplied";
 
 /// The open document the actions are for.
 pub struct Document<'a> {
@@ -34,11 +30,9 @@ pub struct Document<'a> {
     pub findings: &'a [SpawnSite],
 }
 
-/// What the server must hear of an edit it offers: for the files the edit
-/// changes that the client does not sync (a manifest, a new helper module),
-/// the command that tells the server the edit was applied, so that its next
-/// plan starts from those texts (see `EDIT_APPLIED`).
-pub type Remember<'a> = dyn FnMut(&[FileChange]) -> Option<Value> + 'a;
+/// Told of every edit offered, so that the server can tell later whether the
+/// client made it (see `Server::offer`).
+pub type Remember<'a> = dyn FnMut(&[FileChange]) + 'a;
 
 /// The actions for `range` of `document`, of the kinds in `only` when the client names some.
 pub fn code_actions(
@@ -125,9 +119,7 @@ fn track(
     match workspace_edit(&plan.changes, version, support) {
         Ok(edit) => {
             action["edit"] = json!(edit);
-            if let Some(command) = remember(&plan.changes) {
-                action["command"] = command;
-            }
+            remember(&plan.changes);
         }
         Err(why) => action["disabled"] = json!({"reason": why}),
     }

@@ -31,15 +31,14 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{CodeActionRequest, ExecuteCommand, RegisterCapability, Request as _};
+use lsp_types::request::{CodeActionRequest, RegisterCapability, Request as _};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability, Diagnostic,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, ExecuteCommandOptions,
-    ExecuteCommandParams, FileSystemWatcher, GlobPattern, LogMessageParams, MessageType,
-    PublishDiagnosticsParams, Registration, RegistrationParams, SaveOptions, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
-    Uri, WatchKind,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher,
+    GlobPattern, LogMessageParams, MessageType, PublishDiagnosticsParams, Registration, RegistrationParams,
+    SaveOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WatchKind,
 };
 use serde_json::json;
 
@@ -73,10 +72,6 @@ fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::from(actions::FIX_ALL)]),
             ..CodeActionOptions::default()
         })),
-        execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![actions::EDIT_APPLIED.to_string()],
-            ..ExecuteCommandOptions::default()
-        }),
         ..ServerCapabilities::default()
     }
 }
@@ -159,6 +154,8 @@ enum Flow {
 struct Document {
     text: String,
     version: i32,
+    /// Rust source, to analyse (a manifest open in the editor only lends its text).
+    rust: bool,
 }
 
 /// The open documents and the workspaces analysed around them.
@@ -178,18 +175,25 @@ struct Server {
     again: HashSet<PathBuf>,
     /// Roots whose semantic tier could not run, already told to the client.
     told_unavailable: HashSet<PathBuf>,
-    /// The texts the latest tracking actions would leave in files the client
-    /// does not sync, by offer number (see `actions::EDIT_APPLIED`).
-    offers: VecDeque<(u64, Vec<(PathBuf, String)>)>,
-    next_offer: u64,
+    /// The latest tracking actions offered, for telling whether one was made.
+    offers: VecDeque<Offer>,
     /// Files a code action's edit changed in the editor that the client does
     /// not sync: their texts stand for the files on disk until the editor opens
     /// them, or the files change on disk (saved).
     applied: HashMap<PathBuf, String>,
 }
 
+/// An edit a tracking action offered (see `Server::offer`).
+struct Offer {
+    /// The document the action was asked for, and the text the edit leaves in it.
+    document: PathBuf,
+    text: String,
+    /// What it leaves in the files the client does not sync.
+    unsynced: Vec<(PathBuf, String)>,
+}
+
 /// How many offers are remembered: an editor asks for actions as the cursor
-/// moves, and runs an action's command right after its edit.
+/// moves, and the edit picked comes right after.
 const OFFERS_KEPT: usize = 64;
 
 impl Server {
@@ -205,7 +209,6 @@ impl Server {
             again: HashSet::new(),
             told_unavailable: HashSet::new(),
             offers: VecDeque::new(),
-            next_offer: 0,
             applied: HashMap::new(),
         }
     }
@@ -226,9 +229,6 @@ impl Server {
     }
 
     fn requested(&mut self, connection: &Connection, request: Request) -> Response {
-        if request.method == ExecuteCommand::METHOD {
-            return self.execute(request);
-        }
         if request.method != CodeActionRequest::METHOD {
             let why = format!("corral lsp does not handle {}", request.method);
             return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, why);
@@ -248,47 +248,44 @@ impl Server {
         Response::new_ok(request.id, actions)
     }
 
-    /// `corral.editApplied`: the client made the edit of the offer it names.
-    fn execute(&mut self, request: Request) -> Response {
-        let params: Result<ExecuteCommandParams, _> = serde_json::from_value(request.params);
-        let offer = params
-            .ok()
-            .filter(|p| p.command == actions::EDIT_APPLIED)
-            .and_then(|p| p.arguments.first()?.as_u64());
-        let Some(offer) = offer else {
-            let why = format!("corral lsp runs only `{}` with an offer number", actions::EDIT_APPLIED);
-            return Response::new_err(request.id, ErrorCode::InvalidParams as i32, why);
-        };
-        if let Some(position) = self.offers.iter().position(|(number, _)| *number == offer) {
-            let (_, texts) = self.offers.remove(position).expect("found above");
-            self.applied.extend(texts);
-            // A manifest may have changed what the workspace is.
-            self.reload();
-        }
-        Response::new_ok(request.id, serde_json::Value::Null)
-    }
-
-    /// Remembers what an offered edit leaves in the files the client does not
-    /// sync; the command that tells the server the edit was made, when there are any.
-    fn offer(&mut self, changes: &[crate::rewrite::FileChange]) -> Option<serde_json::Value> {
+    /// Remembers an offered edit: the text it leaves in the document asked
+    /// about, and in the files the client does not sync (a manifest, a new
+    /// helper module). When the document's next text is that text, the edit
+    /// was made, and the other texts stand for those files from then on (see
+    /// `made_offer`): the protocol tells a server nothing of edits to files it
+    /// does not sync.
+    fn offer(&mut self, document: &Path, changes: &[crate::rewrite::FileChange]) {
+        let Some(predicted) = changes.iter().find(|change| change.path == document) else { return };
         let open: HashSet<PathBuf> =
             self.documents.keys().filter_map(|uri| file_path(uri).map(canonical)).collect();
-        let texts: Vec<(PathBuf, String)> = changes
+        let unsynced: Vec<(PathBuf, String)> = changes
             .iter()
             .filter(|change| !open.contains(&change.path))
             .map(|change| (change.path.clone(), change.new_text.clone()))
             .collect();
-        if texts.is_empty() {
-            return None;
+        if unsynced.is_empty() {
+            return;
         }
-        self.next_offer += 1;
-        self.offers.push_back((self.next_offer, texts));
+        self.offers.push_back(Offer {
+            document: document.to_path_buf(),
+            text: predicted.new_text.clone(),
+            unsynced,
+        });
         if self.offers.len() > OFFERS_KEPT {
             self.offers.pop_front();
         }
-        Some(
-            json!({"title": "corral: the edit was made", "command": actions::EDIT_APPLIED, "arguments": [self.next_offer]}),
-        )
+    }
+
+    /// The document at `path` now holds `text`: when an offered edit leaves
+    /// that, it was made. Offers made for its earlier texts go either way.
+    fn made_offer(&mut self, path: &Path, text: &str) {
+        let made = self.offers.iter().rposition(|offer| offer.document == path && offer.text == text);
+        if let Some(made) = made.and_then(|index| self.offers.remove(index)) {
+            self.applied.extend(made.unsynced);
+            // A manifest may have changed what the workspace is.
+            self.reload();
+        }
+        self.offers.retain(|offer| offer.document != path);
     }
 
     fn actions(&mut self, params: &CodeActionParams) -> Result<Vec<serde_json::Value>> {
@@ -308,7 +305,8 @@ impl Server {
         let only = params.context.only.as_deref();
         let version = |path: &Path| versions.get(path).copied();
         let support = self.support;
-        let mut remember = |changes: &[crate::rewrite::FileChange]| self.offer(changes);
+        let document_path = canonical(file_path(uri).expect("analysed above"));
+        let mut remember = |changes: &[crate::rewrite::FileChange]| self.offer(&document_path, changes);
         let actions =
             code_actions(&mut analysis, &document, params.range, only, support, &version, &mut remember);
         self.workspaces.insert(root, analysis);
@@ -322,11 +320,16 @@ impl Server {
                     return Ok(());
                 };
                 let document = params.text_document;
-                self.documents.insert(
-                    document.uri.clone(),
-                    Document { text: document.text, version: document.version },
-                );
-                self.stale.insert(document.uri);
+                if let Some(path) = file_path(&document.uri) {
+                    // The editor syncs it from now on.
+                    self.applied.remove(&canonical(path));
+                }
+                let rust = document.language_id == "rust" || is_rust(&document.uri);
+                let open = Document { text: document.text, version: document.version, rust };
+                self.documents.insert(document.uri.clone(), open);
+                if rust {
+                    self.stale.insert(document.uri);
+                }
             }
             DidChangeTextDocument::METHOD => {
                 let Some(params) = params::<DidChangeTextDocumentParams>(connection, notification)? else {
@@ -335,9 +338,16 @@ impl Server {
                 // Full sync: the last change holds the whole text.
                 let Some(change) = params.content_changes.into_iter().last() else { return Ok(()) };
                 let uri = params.text_document.uri;
-                let document = Document { text: change.text, version: params.text_document.version };
+                let rust = self.documents.get(&uri).map_or_else(|| is_rust(&uri), |open| open.rust);
+                if let Some(path) = file_path(&uri) {
+                    self.made_offer(&canonical(path), &change.text);
+                }
+                let document = Document { text: change.text, version: params.text_document.version, rust };
                 self.documents.insert(uri.clone(), document);
-                self.stale.insert(uri);
+                if rust {
+                    // Other documents (a manifest) only lend their texts to plans.
+                    self.stale.insert(uri);
+                }
             }
             DidSaveTextDocument::METHOD => {
                 let Some(params) = params::<DidSaveTextDocumentParams>(connection, notification)? else {
@@ -387,7 +397,7 @@ impl Server {
     /// Forgets every configuration and discovered workspace; the open documents are analysed again.
     fn reload(&mut self) {
         self.workspaces.clear();
-        self.stale.extend(self.documents.keys().filter(|uri| is_rust(uri)).cloned());
+        self.stale.extend(self.documents.iter().filter(|(_, open)| open.rust).map(|(uri, _)| uri.clone()));
     }
 
     /// Publishes the diagnostics of every document whose text changed since its last ones.
@@ -423,7 +433,9 @@ impl Server {
             self.workspaces.get(&root).is_some_and(|analysis| analysis.workspace.file(&path).is_some());
         if !known {
             // A new file, or a root not seen yet (or since the last reload).
-            let analysis = Analysis::discover(&inputs(&root))?;
+            let mut analysis = Analysis::discover(&inputs(&root))?;
+            // Every change scans the workspace again: files not changed are not parsed again.
+            analysis.workspace.facts_cache = Some(Default::default());
             self.workspaces.insert(root.clone(), analysis);
         }
         let overlay = self.overlay();
