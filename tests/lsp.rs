@@ -582,3 +582,50 @@ fn edits_to_files_the_client_does_not_sync_are_remembered() {
     }
     server.stop();
 }
+
+/// A client that resolves actions gets the tracking edit when it picks the
+/// action, not with every request as the cursor moves: the same edit an eager
+/// client gets at once.
+#[test]
+fn a_resolving_client_gets_the_edit_when_it_picks_the_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    package(root);
+    let uri = uri_of(root, "src/lib.rs");
+    let text = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let edits = json!({"documentChanges": true, "resourceOperations": ["create"]});
+
+    let eager = {
+        let mut server = Server::start();
+        server.initialize(json!({"workspace": {"workspaceEdit": edits}}));
+        server.open(&uri, &text);
+        let diagnostics = server.diagnostics();
+        let actions = server.actions(2, &uri, &diagnostics[0]["range"], None);
+        server.stop();
+        actions
+    };
+
+    let mut server = Server::start();
+    let result = server.initialize(json!({
+        "workspace": {"workspaceEdit": edits},
+        "textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}
+    }));
+    assert_eq!(result["capabilities"]["codeActionProvider"]["resolveProvider"], true);
+    server.open(&uri, &text);
+    let diagnostics = server.diagnostics();
+    let actions = server.actions(2, &uri, &diagnostics[0]["range"], None);
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Track this spawn", "Exempt this spawn", "Track every spawn in this file"]);
+    assert!(actions[0].get("edit").is_none(), "{:?}", actions[0]);
+    assert_eq!(actions[1]["edit"], eager[1]["edit"], "the marker costs nothing: it comes at once");
+    for (lazy, eager) in [(&actions[0], &eager[0]), (&actions[2], &eager[2])] {
+        let resolved = server.request(3, "codeAction/resolve", lazy.clone());
+        assert_eq!(resolved["result"]["edit"], eager["edit"], "{resolved}");
+    }
+    // An action for an older text comes back without an edit.
+    server.change(&uri, 2, &format!("// moved\n{text}"));
+    server.diagnostics();
+    let stale = server.request(4, "codeAction/resolve", actions[0].clone());
+    assert!(stale["result"].get("edit").is_none(), "{stale}");
+    server.stop();
+}

@@ -192,7 +192,7 @@ fn pygls_applies_the_code_actions_as_corral_apply_writes() {
 
     assert_eq!(
         report["capabilities"]["codeActionProvider"],
-        json!({"codeActionKinds": ["quickfix", "source.fixAll.corral"]}),
+        json!({"codeActionKinds": ["quickfix", "source.fixAll.corral"], "resolveProvider": true}),
         "{:#}",
         report["capabilities"]
     );

@@ -61,7 +61,7 @@ pub fn code_actions(
         let diagnostic = diagnostic(site, document.text, &marker);
         let sites = [(*site).clone()];
         let tracked = Track { title: &title, kind: "quickfix", diagnostic: Some(diagnostic.clone()) };
-        actions.push(track(analysis, &sites, tracked, support, version, remember));
+        actions.push(track(analysis, document, &sites, tracked, support, version, remember));
         let title =
             if hits.len() == 1 { EXEMPT.to_string() } else { format!("{EXEMPT} (line {})", site.line) };
         actions.push(exempt(document, site, &title, &marker, diagnostic, support));
@@ -70,7 +70,7 @@ pub fn code_actions(
         let kind = if hits.is_empty() { FIX_ALL } else { "quickfix" };
         let sites: Vec<SpawnSite> = bare.iter().map(|site| (*site).clone()).collect();
         let tracked = Track { title: TRACK_FILE, kind, diagnostic: None };
-        actions.push(track(analysis, &sites, tracked, support, version, remember));
+        actions.push(track(analysis, document, &sites, tracked, support, version, remember));
     }
     actions.retain(|action| {
         let kind = action["kind"].as_str().unwrap_or_default();
@@ -93,6 +93,7 @@ struct Track<'a> {
 /// leaves a site as it is or the client cannot apply the edit.
 fn track(
     analysis: &mut Analysis,
+    document: &Document<'_>,
     sites: &[SpawnSite],
     shown: Track<'_>,
     support: ClientSupport,
@@ -100,7 +101,14 @@ fn track(
     remember: &mut Remember<'_>,
 ) -> Value {
     let Track { title, kind, diagnostic } = shown;
+    // A client that resolves the edit later gets it formatted and with the lock
+    // file then; the plan here only says whether there is one.
+    let finished = analysis.options;
+    if support.resolve_edit {
+        analysis.options = MigrationOptions { format: false, lock: false, ..finished };
+    }
     let (plan, _) = analysis.plan(sites);
+    analysis.options = finished;
     let converted = plan.outcomes.iter().filter(|outcome| outcome.result.is_ok()).count();
     let mut action = json!({"title": title, "kind": kind});
     if let Some(diagnostic) = diagnostic {
@@ -117,11 +125,46 @@ fn track(
         return action;
     }
     match workspace_edit(&plan.changes, version, support) {
+        Ok(_) if support.resolve_edit => {
+            let starts: Vec<u32> = sites.iter().map(|site| site.callee_start).collect();
+            action["data"] = json!({"uri": document.uri, "version": document.version, "sites": starts});
+        }
         Ok(edit) => {
             action["edit"] = json!(edit);
             remember(&plan.changes);
         }
         Err(why) => action["disabled"] = json!({"reason": why}),
+    }
+    action
+}
+
+/// `codeAction/resolve`: the edit of a tracking action offered without one,
+/// as `corral apply` makes it. An action for an older text of the document
+/// (or sites that are gone) comes back as it was, without an edit.
+pub fn resolve(
+    analysis: &mut Analysis,
+    document: &Document<'_>,
+    mut action: Value,
+    support: ClientSupport,
+    version: &dyn Fn(&Path) -> Option<i32>,
+    remember: &mut Remember<'_>,
+) -> Value {
+    let data = &action["data"];
+    let starts: Vec<u64> = data["sites"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+    let sites: Vec<SpawnSite> = document
+        .findings
+        .iter()
+        .filter(|site| site.verdict == Verdict::Bare && starts.contains(&u64::from(site.callee_start)))
+        .cloned()
+        .collect();
+    if data["version"] != document.version || sites.is_empty() || sites.len() != starts.len() {
+        return action;
+    }
+    analysis.options = MigrationOptions { mode: PlanMode::Migrate, format: true, lock: true };
+    let (plan, _) = analysis.plan(&sites);
+    if let Ok(edit) = workspace_edit(&plan.changes, version, support) {
+        action["edit"] = json!(edit);
+        remember(&plan.changes);
     }
     action
 }

@@ -25,6 +25,8 @@ pub struct ClientSupport {
     pub snippets: bool,
     /// Registering file watchers at run time.
     pub watch_files: bool,
+    /// Resolving a code action's edit when it is picked (`codeAction/resolve`).
+    pub resolve_edit: bool,
 }
 
 impl ClientSupport {
@@ -37,6 +39,9 @@ impl ClientSupport {
             create_files: operations.is_some_and(|ops| ops.iter().any(|op| op == "create")),
             snippets: edit["snippetEditSupport"] == true,
             watch_files: capabilities["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"] == true,
+            resolve_edit: capabilities["textDocument"]["codeAction"]["resolveSupport"]["properties"]
+                .as_array()
+                .is_some_and(|properties| properties.iter().any(|p| p == "edit")),
         }
     }
 }

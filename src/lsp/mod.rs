@@ -31,7 +31,7 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{CodeActionRequest, RegisterCapability, Request as _};
+use lsp_types::request::{CodeActionRequest, CodeActionResolveRequest, RegisterCapability, Request as _};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability, Diagnostic,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
@@ -70,6 +70,7 @@ fn capabilities() -> ServerCapabilities {
         })),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::from(actions::FIX_ALL)]),
+            resolve_provider: Some(true),
             ..CodeActionOptions::default()
         })),
         ..ServerCapabilities::default()
@@ -229,23 +230,35 @@ impl Server {
     }
 
     fn requested(&mut self, connection: &Connection, request: Request) -> Response {
-        if request.method != CodeActionRequest::METHOD {
-            let why = format!("corral lsp does not handle {}", request.method);
-            return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, why);
-        }
-        let params: CodeActionParams = match serde_json::from_value(request.params) {
-            Ok(params) => params,
-            Err(error) => {
-                let why = format!("malformed {}: {error}", request.method);
-                return Response::new_err(request.id, ErrorCode::InvalidParams as i32, why);
+        let method = request.method.clone();
+        // What the client gets when the analysis fails (and its log hears why).
+        let (uri, fallback, result) = match method.as_str() {
+            CodeActionRequest::METHOD => {
+                let params = match serde_json::from_value::<CodeActionParams>(request.params) {
+                    Ok(params) => params,
+                    Err(error) => {
+                        let why = format!("malformed {method}: {error}");
+                        return Response::new_err(request.id, ErrorCode::InvalidParams as i32, why);
+                    }
+                };
+                let actions = guarded(|| self.actions(&params)).map(serde_json::Value::from);
+                (params.text_document.uri.as_str().to_string(), json!([]), actions)
+            }
+            CodeActionResolveRequest::METHOD => {
+                let uri = request.params["data"]["uri"].as_str().unwrap_or_default().to_string();
+                let unresolved = request.params.clone();
+                (uri, unresolved, guarded(|| self.resolve(request.params)))
+            }
+            _ => {
+                let why = format!("corral lsp does not handle {method}");
+                return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, why);
             }
         };
-        let actions = guarded(|| self.actions(&params)).unwrap_or_else(|error| {
-            let uri = params.text_document.uri.as_str();
+        let result = result.unwrap_or_else(|error| {
             let _ = log(connection, MessageType::ERROR, format!("corral: {uri}: {error:#}"));
-            Vec::new()
+            fallback
         });
-        Response::new_ok(request.id, actions)
+        Response::new_ok(request.id, result)
     }
 
     /// Remembers an offered edit: the text it leaves in the document asked
@@ -289,9 +302,40 @@ impl Server {
     }
 
     fn actions(&mut self, params: &CodeActionParams) -> Result<Vec<serde_json::Value>> {
-        let uri = &params.text_document.uri;
+        let only = params.context.only.as_deref();
+        let made =
+            self.act(&params.text_document.uri, |analysis, document, version, support, remember| {
+                code_actions(analysis, document, params.range, only, support, version, remember)
+            })?;
+        Ok(made.unwrap_or_default())
+    }
+
+    /// `codeAction/resolve`: the edit of an action offered without one.
+    fn resolve(&mut self, action: serde_json::Value) -> Result<serde_json::Value> {
+        let uri: Option<Uri> = action["data"]["uri"].as_str().and_then(|uri| uri.parse().ok());
+        let Some(uri) = uri else { return Ok(action) };
+        let unresolved = action.clone();
+        let made = self.act(&uri, |analysis, document, version, support, remember| {
+            actions::resolve(analysis, document, action, support, version, remember)
+        })?;
+        Ok(made.unwrap_or(unresolved))
+    }
+
+    /// Runs `act` on the open document `uri`, its findings and its workspace
+    /// (scanned with the editor's texts); `None` when the document is not open.
+    fn act<T>(
+        &mut self,
+        uri: &Uri,
+        act: impl FnOnce(
+            &mut Analysis,
+            &actions::Document<'_>,
+            &dyn Fn(&Path) -> Option<i32>,
+            ClientSupport,
+            &mut actions::Remember<'_>,
+        ) -> T,
+    ) -> Result<Option<T>> {
         if !self.documents.contains_key(uri) {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let (root, findings) = self.analyse(uri)?;
         let versions: HashMap<PathBuf, i32> = self
@@ -302,15 +346,13 @@ impl Server {
         let (text, document_version) = (self.documents[uri].text.clone(), self.documents[uri].version);
         let document = actions::Document { uri, text: &text, version: document_version, findings: &findings };
         let mut analysis = self.workspaces.remove(&root).expect("analysed above");
-        let only = params.context.only.as_deref();
         let version = |path: &Path| versions.get(path).copied();
         let support = self.support;
         let document_path = canonical(file_path(uri).expect("analysed above"));
         let mut remember = |changes: &[crate::rewrite::FileChange]| self.offer(&document_path, changes);
-        let actions =
-            code_actions(&mut analysis, &document, params.range, only, support, &version, &mut remember);
+        let made = act(&mut analysis, &document, &version, support, &mut remember);
         self.workspaces.insert(root, analysis);
-        Ok(actions)
+        Ok(Some(made))
     }
 
     fn notified(&mut self, connection: &Connection, notification: Notification) -> Result<()> {
