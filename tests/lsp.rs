@@ -629,3 +629,17 @@ fn a_resolving_client_gets_the_edit_when_it_picks_the_action() {
     assert!(stale["result"].get("edit").is_none(), "{stale}");
     server.stop();
 }
+
+#[test]
+fn a_file_outside_any_package_is_analysed_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "script.rs", "fn main() {\n    std::thread::spawn(|| ());\n}\n");
+    let uri = uri_of(dir.path(), "script.rs");
+    let mut server = Server::start();
+    server.initialize(json!({}));
+    server.open(&uri, &fs::read_to_string(dir.path().join("script.rs")).unwrap());
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["range"]["start"], json!({"line": 1, "character": 4}));
+    server.stop();
+}
