@@ -3,6 +3,18 @@
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# Prints the corral binary to time: $CORRAL_BIN, else a release build of the
+# checkout at $repo_root (which the script sets), built now.
+corral_binary() {
+    if [[ -n "${CORRAL_BIN:-}" ]]; then
+        printf '%s\n' "$CORRAL_BIN"
+        return
+    fi
+    log "building corral (release)"
+    cargo build --release --quiet --bin corral
+    printf '%s\n' "${CARGO_TARGET_DIR:-$repo_root/target}/release/corral"
+}
+
 # Runs "$@" once with its output discarded; an exit status of 1 is a result,
 # not a failure (grep and corral both say "found something" that way).
 run_once() {

@@ -28,13 +28,7 @@ edits="${1:-50}"
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 source "$repo_root/bench/lib.sh"
 
-if [[ -n "${CORRAL_BIN:-}" ]]; then
-    corral="$CORRAL_BIN"
-else
-    log "building corral (release)"
-    cargo build --release --quiet --bin corral
-    corral="${CARGO_TARGET_DIR:-$repo_root/target}/release/corral"
-fi
+corral="$(corral_binary)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

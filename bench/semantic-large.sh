@@ -29,15 +29,10 @@ runs="${2:-1}"
 cd "$(dirname "$0")/.."
 repo_root="$PWD"
 
-log() { printf '==> %s\n' "$*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+source "$repo_root/bench/lib.sh"
 
-if [[ -n "${CORRAL_BIN:-}" ]]; then
-    corral="$CORRAL_BIN"
-else
-    log "building corral (release)"
-    cargo build --release --quiet --bin corral
-    corral="${CARGO_TARGET_DIR:-$repo_root/target}/release/corral"
-fi
+corral="$(corral_binary)"
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
@@ -83,9 +78,12 @@ row() { awk -v l="$1" -v s="$2" -v m="$3" -v b="$base_secs" -v base="${4:-}" \
 echo
 echo "| | time | / cargo metadata | peak memory |"
 echo "|---|---|---|---|"
-row '`cargo metadata --format-version 1`' "$base_secs" "$base_mb" base
-row '`corral check --format json` (both tiers)' "$both_secs" "$both_mb"
-row '`corral check --syntax-only --format json`' "$syntax_secs" "$syntax_mb"
+# shellcheck disable=SC2016 # Markdown backticks in the labels, not expansions
+{
+    row '`cargo metadata --format-version 1`' "$base_secs" "$base_mb" base
+    row '`corral check --format json` (both tiers)' "$both_secs" "$both_mb"
+    row '`corral check --syntax-only --format json`' "$syntax_secs" "$syntax_mb"
+}
 echo
 python3 - "$out/check.json" "$out/syntax.json" <<'PY' || true
 import json, sys

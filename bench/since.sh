@@ -21,13 +21,7 @@ tier="${CORRAL_TIER:-syntax}"
 # shellcheck source=bench/lib.sh
 source "$repo_root/bench/lib.sh"
 
-if [[ -n "${CORRAL_BIN:-}" ]]; then
-    corral="$CORRAL_BIN"
-else
-    log "building corral (release)"
-    cargo build --release --quiet
-    corral="${CARGO_TARGET_DIR:-$repo_root/target}/release/corral"
-fi
+corral="$(corral_binary)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

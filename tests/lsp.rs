@@ -210,13 +210,19 @@ fn package(root: &Path) {
     );
 }
 
+/// A scratch `package()`: its folder, and its `src/lib.rs`'s URI and text.
+fn scratch_package() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    package(dir.path());
+    let uri = uri_of(dir.path(), "src/lib.rs");
+    let text = fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    (dir, uri, text)
+}
+
 #[test]
 fn code_actions_track_or_exempt_a_spawn() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, uri, original) = scratch_package();
     let root = dir.path();
-    package(root);
-    let uri = uri_of(root, "src/lib.rs");
-    let original = fs::read_to_string(root.join("src/lib.rs")).unwrap();
 
     let mut server = Server::start();
     let capabilities = json!({"workspace": {"workspaceEdit": {
@@ -282,11 +288,7 @@ fn code_actions_track_or_exempt_a_spawn() {
 
 #[test]
 fn a_client_without_file_operations_can_still_exempt() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    package(root);
-    let uri = uri_of(root, "src/lib.rs");
-    let original = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let (_dir, uri, original) = scratch_package();
 
     let mut server = Server::start();
     server.initialize(json!({}));
@@ -310,11 +312,8 @@ fn a_client_without_file_operations_can_still_exempt() {
 
 #[test]
 fn a_changed_configuration_is_read_again() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, uri, text) = scratch_package();
     let root = dir.path();
-    package(root);
-    let uri = uri_of(root, "src/lib.rs");
-    let text = fs::read_to_string(root.join("src/lib.rs")).unwrap();
 
     let mut server = Server::start();
     let result =
@@ -588,11 +587,7 @@ fn edits_to_files_the_client_does_not_sync_are_remembered() {
 /// client gets at once.
 #[test]
 fn a_resolving_client_gets_the_edit_when_it_picks_the_action() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    package(root);
-    let uri = uri_of(root, "src/lib.rs");
-    let text = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let (_dir, uri, text) = scratch_package();
     let edits = json!({"documentChanges": true, "resourceOperations": ["create"]});
 
     let eager = {
