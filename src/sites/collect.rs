@@ -10,7 +10,7 @@ use ra_ap_syntax::{
 
 use super::abbreviate::abbreviate;
 use super::context::{CallContext, context_of, handle_use};
-use super::lifetime::{Lifetime, classify_task};
+use super::lifetime::{Lifetime, TaskReader};
 use super::model::HandleUse;
 use super::receiver::{Receiver, receiver_of, type_path};
 use super::trees::TreeSet;
@@ -217,6 +217,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
     facts.type_traits = type_traits(&types, &tree_scopes[0], input.tracker_types);
 
     let comments = Comments::new(file.syntax(), input.text, input.marker);
+    let mut tasks = TaskReader::default();
     for (index, tree) in trees.trees.iter().enumerate() {
         for node in &calls[index] {
             let (shape, callee) = match node.kind() {
@@ -278,7 +279,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
                 first_arg_callee: first_arg_callee(&node),
                 first_arg_name: first_arg_name(&node),
                 wraps_an_argument: wraps_an_argument(&node),
-                lifetime: first_arg(&node).map(|task| classify_task(&task)),
+                lifetime: first_arg(&node).map(|task| tasks.classify(&task)),
                 context,
             });
         }

@@ -9,6 +9,9 @@
 //! written in another file is beyond what a file's tree shows: the semantic tier resolves the
 //! call the task hands its run to (`task_call`) and reads that function (`classify_function`).
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
 use ra_ap_syntax::{
     AstNode, Edition, SourceFile, SyntaxElement, SyntaxKind, SyntaxNode, TextSize, WalkEvent, ast,
     ast::HasArgList, ast::HasName,
@@ -111,11 +114,27 @@ const WRAPPER_METHODS: &[&str] =
 /// path/variable. Local functions are looked up in the same file (the tree root is reached
 /// through `task.syntax().ancestors()`), one level deep. Lines in evidence count from that root.
 pub fn classify_task(task: &ast::Expr) -> Lifetime {
-    let file = File::of(task.syntax());
-    match file.read_task(task) {
-        Reading::Verdict(lifetime) => lifetime,
-        Reading::HandsTo(call) => file.follow(&call),
+    File::of(task.syntax()).classify_task(task)
+}
+
+/// Classifies the tasks of many spawns, as `classify_task` does one: the file (or macro
+/// fragment) they are written in is indexed once, not once per spawn, so that a file of a
+/// thousand spawns is not searched a thousand times for the functions they hand their run to.
+#[derive(Default)]
+pub struct TaskReader {
+    files: HashMap<SyntaxNode, File>,
+}
+
+impl TaskReader {
+    pub fn classify(&mut self, task: &ast::Expr) -> Lifetime {
+        let root = root_of(task.syntax());
+        self.files.entry(root.clone()).or_insert_with(|| File::new(root)).classify_task(task)
     }
+}
+
+/// The root of the tree that holds `node`.
+fn root_of(node: &SyntaxNode) -> SyntaxNode {
+    node.ancestors().last().unwrap_or_else(|| node.clone())
 }
 
 /// The call a task hands its whole run to, when reading the task comes down to one:
@@ -174,14 +193,40 @@ struct Exit {
 struct File {
     root: SyntaxNode,
     /// The root's text, made only when a line number is asked for: most tasks need none.
-    text: std::cell::OnceCell<String>,
+    text: OnceCell<String>,
+    /// The functions of the tree by name, in preorder, made when a task hands its run to a call.
+    functions: OnceCell<HashMap<String, Vec<ast::Fn>>>,
 }
 
 impl File {
     /// The file whose tree holds `node`.
     fn of(node: &SyntaxNode) -> File {
-        let root = node.ancestors().last().unwrap_or_else(|| node.clone());
-        File { text: std::cell::OnceCell::new(), root }
+        File::new(root_of(node))
+    }
+
+    fn new(root: SyntaxNode) -> File {
+        File { root, text: OnceCell::new(), functions: OnceCell::new() }
+    }
+
+    fn classify_task(&self, task: &ast::Expr) -> Lifetime {
+        match self.read_task(task) {
+            Reading::Verdict(lifetime) => lifetime,
+            Reading::HandsTo(call) => self.follow(&call),
+        }
+    }
+
+    /// The functions of the tree named `name`, in preorder.
+    fn functions_named(&self, name: &str) -> &[ast::Fn] {
+        let functions = self.functions.get_or_init(|| {
+            let mut by_name: HashMap<String, Vec<ast::Fn>> = HashMap::new();
+            for function in self.root.descendants().filter_map(ast::Fn::cast) {
+                if let Some(found) = function.name() {
+                    by_name.entry(found.text().to_string()).or_default().push(function);
+                }
+            }
+            by_name
+        });
+        functions.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Reads the task a spawn starts, seen through the wrappers that do not change how long it runs.
@@ -261,8 +306,7 @@ impl File {
     /// Reads the function of this file that a task hands its run to, one level deep.
     fn follow(&self, call: &ast::Expr) -> Lifetime {
         let Some((name, in_impl)) = callee(call) else { return unread(call) };
-        let candidates: Vec<ast::Fn> = (self.root.descendants().filter_map(ast::Fn::cast))
-            .filter(|function| function.name().is_some_and(|n| n.text() == name))
+        let candidates: Vec<&ast::Fn> = (self.functions_named(&name).iter())
             .filter(|function| {
                 let is_associated =
                     function.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST);
