@@ -157,6 +157,23 @@ struct Document {
     version: i32,
     /// Rust source, to analyse (a manifest open in the editor only lends its text).
     rust: bool,
+    /// Where it is: its canonical path (none for a URI that is no file) and
+    /// the folder analysed for it (see `workspace_root`), found when it opens
+    /// rather than on every change.
+    place: Option<Place>,
+}
+
+#[derive(Clone)]
+struct Place {
+    path: PathBuf,
+    root: PathBuf,
+}
+
+impl Place {
+    fn of(uri: &Uri) -> Option<Place> {
+        let path = canonical(file_path(uri)?);
+        Some(Place { root: workspace_root(&path), path })
+    }
 }
 
 /// The open documents and the workspaces analysed around them.
@@ -269,8 +286,8 @@ impl Server {
     /// does not sync.
     fn offer(&mut self, document: &Path, changes: &[crate::rewrite::FileChange]) {
         let Some(predicted) = changes.iter().find(|change| change.path == document) else { return };
-        let open: HashSet<PathBuf> =
-            self.documents.keys().filter_map(|uri| file_path(uri).map(canonical)).collect();
+        let open: HashSet<&PathBuf> =
+            self.documents.values().filter_map(|open| Some(&open.place.as_ref()?.path)).collect();
         let unsynced: Vec<(PathBuf, String)> = changes
             .iter()
             .filter(|change| !open.contains(&change.path))
@@ -340,15 +357,15 @@ impl Server {
         let (root, findings) = self.analyse(uri)?;
         let versions: HashMap<PathBuf, i32> = self
             .documents
-            .iter()
-            .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.version)))
+            .values()
+            .filter_map(|open| Some((open.place.as_ref()?.path.clone(), open.version)))
             .collect();
         let (text, document_version) = (self.documents[uri].text.clone(), self.documents[uri].version);
         let document = actions::Document { uri, text: &text, version: document_version, findings: &findings };
         let mut analysis = self.workspaces.remove(&root).expect("analysed above");
         let version = |path: &Path| versions.get(path).copied();
         let support = self.support;
-        let document_path = canonical(file_path(uri).expect("analysed above"));
+        let document_path = self.documents[uri].place.as_ref().expect("analysed above").path.clone();
         let mut remember = |changes: &[crate::rewrite::FileChange]| self.offer(&document_path, changes);
         let made = act(&mut analysis, &document, &version, support, &mut remember);
         self.workspaces.insert(root, analysis);
@@ -362,12 +379,13 @@ impl Server {
                     return Ok(());
                 };
                 let document = params.text_document;
-                if let Some(path) = file_path(&document.uri) {
+                let place = Place::of(&document.uri);
+                if let Some(place) = &place {
                     // The editor syncs it from now on.
-                    self.applied.remove(&canonical(path));
+                    self.applied.remove(&place.path);
                 }
                 let rust = document.language_id == "rust" || is_rust(&document.uri);
-                let open = Document { text: document.text, version: document.version, rust };
+                let open = Document { text: document.text, version: document.version, rust, place };
                 self.documents.insert(document.uri.clone(), open);
                 if rust {
                     self.stale.insert(document.uri);
@@ -380,11 +398,15 @@ impl Server {
                 // Full sync: the last change holds the whole text.
                 let Some(change) = params.content_changes.into_iter().last() else { return Ok(()) };
                 let uri = params.text_document.uri;
-                let rust = self.documents.get(&uri).map_or_else(|| is_rust(&uri), |open| open.rust);
-                if let Some(path) = file_path(&uri) {
-                    self.made_offer(&canonical(path), &change.text);
+                let (rust, place) = match self.documents.get(&uri) {
+                    Some(open) => (open.rust, open.place.clone()),
+                    None => (is_rust(&uri), Place::of(&uri)),
+                };
+                if let Some(place) = &place {
+                    self.made_offer(&place.path, &change.text);
                 }
-                let document = Document { text: change.text, version: params.text_document.version, rust };
+                let version = params.text_document.version;
+                let document = Document { text: change.text, version, rust, place };
                 self.documents.insert(uri.clone(), document);
                 if rust {
                     // Other documents (a manifest) only lend their texts to plans.
@@ -439,6 +461,10 @@ impl Server {
     /// Forgets every configuration and discovered workspace; the open documents are analysed again.
     fn reload(&mut self) {
         self.workspaces.clear();
+        // A manifest may have gained or lost its `[workspace]` table.
+        for (uri, open) in &mut self.documents {
+            open.place = Place::of(uri);
+        }
         self.stale.extend(self.documents.iter().filter(|(_, open)| open.rust).map(|(uri, _)| uri.clone()));
     }
 
@@ -469,8 +495,8 @@ impl Server {
     /// Scans the workspace of the open document `uri` with the syntax tier and
     /// the open documents' texts; its root and the document's findings.
     fn analyse(&mut self, uri: &Uri) -> Result<(PathBuf, Vec<SpawnSite>)> {
-        let path = canonical(file_path(uri).ok_or_else(|| anyhow!("not a file URI"))?);
-        let root = workspace_root(&path);
+        let place = self.documents.get(uri).and_then(|open| open.place.clone());
+        let Place { path, root } = place.ok_or_else(|| anyhow!("not a file URI"))?;
         let known =
             self.workspaces.get(&root).is_some_and(|analysis| analysis.workspace.file(&path).is_some());
         if !known {
@@ -498,8 +524,8 @@ impl Server {
         let mut overlay = self.applied.clone();
         overlay.extend(
             self.documents
-                .iter()
-                .filter_map(|(uri, document)| Some((canonical(file_path(uri)?), document.text.clone()))),
+                .values()
+                .filter_map(|open| Some((open.place.as_ref()?.path.clone(), open.text.clone()))),
         );
         overlay
     }
@@ -507,8 +533,9 @@ impl Server {
     /// Starts the semantic tier on the workspace of `uri` in the background,
     /// or asks for another pass when one is running there.
     fn start_semantic(&mut self, connection: &Connection, uri: &Uri) -> Result<()> {
-        let Some(path) = file_path(uri).map(canonical) else { return Ok(()) };
-        let root = workspace_root(&path);
+        let Some(Place { path, root }) = self.documents.get(uri).and_then(|open| open.place.clone()) else {
+            return Ok(());
+        };
         if root == path {
             // A file outside any package: nothing for rust-analyzer to load.
             return Ok(());
@@ -520,7 +547,7 @@ impl Server {
         let versions = self
             .documents
             .iter()
-            .filter(|(uri, _)| file_path(uri).map(canonical).is_some_and(|p| p.starts_with(&root)))
+            .filter(|(_, open)| open.place.as_ref().is_some_and(|place| place.root == root))
             .map(|(uri, document)| (uri.clone(), document.version))
             .collect();
         semantic::start(root, self.overlay(), versions, self.passes.clone())
@@ -550,8 +577,8 @@ impl Server {
                         // Edited meanwhile: the syntax tier's diagnostics of the new text win.
                         continue;
                     }
-                    let Some(path) = file_path(uri).map(canonical) else { continue };
-                    let Some(file) = analysis.workspace.file(&path) else { continue };
+                    let Some(place) = &document.place else { continue };
+                    let Some(file) = analysis.workspace.file(&place.path) else { continue };
                     let marker = &analysis.config.marker;
                     let diagnostics = findings_in(&analysis.result.sites, &file.display)
                         .iter()
