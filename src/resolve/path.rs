@@ -34,6 +34,19 @@ impl WrittenPath {
         (!segments.is_empty()).then_some(WrittenPath { global, segments })
     }
 
+    /// Reads a type as written (`Server<T>`, `crate::net::Server`); `None` for
+    /// anything that is not a plain path (`&T`, `(A, B)`, `dyn Trait`).
+    pub fn from_type_text(text: &str) -> Option<WrittenPath> {
+        let path = text.split('<').next()?.trim();
+        let (global, path) = match path.strip_prefix("::") {
+            Some(rest) => (true, rest),
+            None => (false, path),
+        };
+        let segments: Vec<String> = path.split("::").map(|s| s.trim().to_string()).collect();
+        let plain = segments.iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        plain.then_some(WrittenPath { global, segments })
+    }
+
     pub fn last(&self) -> &str {
         self.segments.last().map(String::as_str).unwrap_or("")
     }
@@ -116,6 +129,17 @@ mod tests {
                 UseEntry::Glob { target } => format!("*={}", target.display()),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_type_as_written_is_a_path_without_its_generics() {
+        let shown = |text: &str| WrittenPath::from_type_text(text).map(|p| p.display());
+        assert_eq!(shown("Server<T>").as_deref(), Some("Server"));
+        assert_eq!(shown("crate::net::Server<'a, T>").as_deref(), Some("crate::net::Server"));
+        assert_eq!(shown("::app::Server").as_deref(), Some("::app::Server"));
+        assert_eq!(shown("&Server"), None);
+        assert_eq!(shown("(A, B)"), None);
+        assert_eq!(shown("dyn Trait"), None);
     }
 
     #[test]

@@ -143,6 +143,7 @@ impl<'a> Classifier<'a> {
     ) -> Option<SpawnSite> {
         let blocks: Vec<&Names> = candidate.blocks.iter().map(|&i| &facts.blocks[i]).collect();
         let place = Place { module: &candidate.module, blocks: &blocks };
+        self.ask_for_self_struct(place, candidate);
         let outcome = match (resolved, &candidate.shape) {
             (Some(Some(family)), _) => Outcome::Site(family),
             (Some(None), _) => Outcome::NotASpawn,
@@ -210,6 +211,21 @@ impl<'a> Classifier<'a> {
             source_line: candidate.source_line.clone(),
             lifetime: candidate.lifetime.clone(),
         })
+    }
+
+    /// A method's `Self` struct defined in a file the pre-filter skipped (one that
+    /// declares `tracker: TaskTracker` but never names a spawn) is unknown until
+    /// that file is parsed: resolving the impl's type records the module it
+    /// names, the scan parses its file and classifies again.
+    fn ask_for_self_struct(&self, place: Place, candidate: &Candidate) {
+        let Some(method) = &candidate.context.method else { return };
+        let key = (candidate.module.first().cloned().unwrap_or_default(), method.self_name.clone());
+        if self.structs.contains_key(&key) {
+            return;
+        }
+        if let Some(written) = WrittenPath::from_type_text(&method.self_type) {
+            let _ = self.table.resolve(self.catalogue, place, &written);
+        }
     }
 
     fn path_call(&self, place: Place, path: &WrittenPath) -> Outcome {
