@@ -444,6 +444,7 @@ fn discover_folder(root: &Path, filter: &FileFilter) -> Workspace {
     let walking = std::time::Instant::now();
     let walk = walk(root, false, None);
     crate::scan::report_stage("walk", walking, &format!("{} files", walk.files.len()));
+    let placing = std::time::Instant::now();
     let mut manifests = ManifestCache { stop_at: Some(root.to_path_buf()), ..ManifestCache::default() };
     for found in walk.files {
         let display = display_path(root, &found);
@@ -453,6 +454,11 @@ fn discover_folder(root: &Path, filter: &FileFilter) -> Workspace {
         let file = manifests.place(found, display, &mut workspace);
         workspace.files.push(file);
     }
+    crate::scan::report_stage(
+        "place in packages",
+        placing,
+        &format!("{} packages", workspace.packages.len()),
+    );
     workspace.problems.extend(walk.problems);
     workspace.problems.append(&mut manifests.problems);
     workspace

@@ -3,15 +3,64 @@
 //! Parsing never fails: rust-analyzer's parser returns a tree for any input,
 //! with a list of errors, and the sites in the well-formed parts still count.
 
-use ra_ap_syntax::{Edition, SourceFile, SyntaxError};
+use ra_ap_rustc_lexer::{FrontmatterAllowed, TokenKind};
+use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxError, SyntaxTreeBuilder, TextRange, TextSize};
 
 use crate::discover;
 
-/// Parses a whole file.
+/// Parses a whole file: the tree, and the errors of the lexer and the parser.
+///
+/// rust-analyzer's `Parse::errors` also runs its validation pass (a walk of
+/// the whole tree for what parses but rustc rejects: a bad escape, `self`
+/// where it is not allowed); a rewrite only needs the tree to be well formed,
+/// so that pass, a sixth of the syntax tier's parsing, is not run.
 pub fn parse_file(text: &str, edition: Edition) -> (SourceFile, Vec<SyntaxError>) {
-    let parse = SourceFile::parse(text, edition);
-    let errors = parse.errors();
-    (parse.tree(), errors)
+    let lexed = ra_ap_parser::LexedStr::new(edition, text);
+    let input = lexed.to_input(edition);
+    let output = ra_ap_parser::TopEntryPoint::SourceFile.parse(&input);
+    let mut builder = SyntaxTreeBuilder::default();
+    let mut errors = Vec::new();
+    lexed.intersperse_trivia(&output, &mut |step| match step {
+        ra_ap_parser::StrStep::Token { kind, text } => builder.token(kind, text),
+        ra_ap_parser::StrStep::Enter { kind } => builder.start_node(kind),
+        ra_ap_parser::StrStep::Exit => builder.finish_node(),
+        ra_ap_parser::StrStep::Error { msg, pos } => {
+            errors.push(SyntaxError::new_at_offset(msg.to_owned(), TextSize::from(pos as u32)));
+        }
+    });
+    for (index, message) in lexed.errors() {
+        let range = lexed.text_range(index);
+        let range = TextRange::new(TextSize::from(range.start as u32), TextSize::from(range.end as u32));
+        errors.push(SyntaxError::new(message, range));
+    }
+    errors.sort_by_key(|error| error.range().start());
+    let root = builder.finish().syntax_node();
+    let file = SourceFile::cast(root).expect("the source file entry point builds a SOURCE_FILE");
+    (file, errors)
+}
+
+/// Whether one of `words` occurs in the code of `text`: in an identifier or
+/// any other token but a comment or a literal. A file that names a spawn only
+/// in its documentation or in strings holds no call of one, and is not parsed.
+pub fn names_in_code(text: &str, words: &[String]) -> bool {
+    let start = ra_ap_rustc_lexer::strip_shebang(text).unwrap_or(0);
+    let mut offset = start;
+    for token in ra_ap_rustc_lexer::tokenize(&text[start..], FrontmatterAllowed::Yes) {
+        let end = offset + token.len as usize;
+        let prose = matches!(
+            token.kind,
+            TokenKind::LineComment { .. }
+                | TokenKind::BlockComment { .. }
+                | TokenKind::Literal { .. }
+                | TokenKind::Whitespace
+                | TokenKind::Frontmatter { .. }
+        );
+        if !prose && words.iter().any(|word| text[offset..end].contains(word.as_str())) {
+            return true;
+        }
+        offset = end;
+    }
+    false
 }
 
 /// The parser's edition for a crate's edition.
@@ -66,6 +115,35 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_in_comments_and_strings_only_is_not_in_the_code() {
+        let words = ["spawn".to_string()];
+        let prose =
+            "//! Call `tokio::spawn` to spawn.\n/* spawn */\nfn f() { g(\"spawn\", r#\"spawn\"#, b'x'); }\n";
+        assert!(!names_in_code(prose, &words));
+        assert!(names_in_code("fn f() { tokio::spawn(x); }", &words));
+        assert!(names_in_code("use tokio::task::spawn_blocking as run;", &words));
+        assert!(names_in_code("#!/usr/bin/env run\nfn f() { r#spawn(x) }", &words));
+        assert!(names_in_code("m! { spawn }", &words));
+        // An unterminated comment runs to the end: nothing after it is code.
+        assert!(!names_in_code("fn f() {} /* spawn(x)", &words));
+    }
+
+    #[test]
+    fn parse_errors_are_kept_and_validation_is_not_run() {
+        let source = "fn f() { let x = 1 }\nfn g() { h(; }";
+        let (file, errors) = parse_file(source, Edition::Edition2021);
+        assert_eq!(file.syntax().text().to_string(), source);
+        let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages, ["expected SEMICOLON", "expected expression", "expected R_PAREN"]);
+        // What only validation reports (a visibility inside a trait impl) is no error here.
+        let validated = "impl T for S { pub fn f() {} }";
+        assert!(!SourceFile::parse(validated, Edition::Edition2021).errors().is_empty());
+        assert!(parse_file(validated, Edition::Edition2021).1.is_empty());
+        let (_, errors) = parse_file("fn f() { \"\\q\"; }", Edition::Edition2021);
+        assert_eq!(errors.len(), 1, "the lexer's errors are kept");
+    }
 
     #[test]
     fn lines_and_columns_count_characters() {

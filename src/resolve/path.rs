@@ -43,7 +43,8 @@ impl WrittenPath {
             None => (false, path),
         };
         let segments: Vec<String> = path.split("::").map(|s| s.trim().to_string()).collect();
-        let plain = segments.iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        let plain =
+            segments.iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'));
         plain.then_some(WrittenPath { global, segments })
     }
 

@@ -257,8 +257,8 @@ fn is_split_fat_arrow(elements: &[NodeOrToken<SyntaxNode, SyntaxToken>], index: 
 /// The root of a wrapper function around `text`, if the whole of it parses.
 fn parse_piece(text: &str, edition: Edition) -> Option<SyntaxNode> {
     let source = format!("{WRAPPER_PREFIX}{text}{WRAPPER_SUFFIX}");
-    let parse = SourceFile::parse(&source, edition);
-    parse.errors().is_empty().then(|| parse.tree().syntax().clone())
+    let (file, errors) = crate::parse::parse_file(&source, edition);
+    errors.is_empty().then(|| file.syntax().clone())
 }
 
 #[cfg(test)]
