@@ -39,26 +39,52 @@ pub fn parse_file(text: &str, edition: Edition) -> (SourceFile, Vec<SyntaxError>
     (file, errors)
 }
 
-/// Whether one of `words` occurs in the code of `text`: in an identifier or
-/// any other token but a comment or a literal. A file that names a spawn only
-/// in its documentation or in strings holds no call of one, and is not parsed.
-pub fn names_in_code(text: &str, words: &[String]) -> bool {
+/// Whether the code of `text` (its comments and literals aside) can call
+/// one of `words` or import it under another name: a name holding a word,
+/// followed by `(`, `!`, `::<` or `as`, and not the name of a function
+/// being defined (`fn spawn(`). A file that names a spawn only in its
+/// documentation, in strings, in a definition or in a type's or field's
+/// name holds no call of one (the call's callee or method name would hold
+/// the word) and defines no alias of one, so it is not parsed.
+pub fn calls_in_code(text: &str, words: &[String]) -> bool {
+    /// Where a name holding a word stands, as the tokens after it come.
+    #[derive(Clone, Copy, PartialEq)]
+    enum After {
+        Nothing,
+        Name,
+        OneColon,
+        TwoColons,
+    }
     let start = ra_ap_rustc_lexer::strip_shebang(text).unwrap_or(0);
     let mut offset = start;
+    let mut after = After::Nothing;
+    let mut after_fn = false;
     for token in ra_ap_rustc_lexer::tokenize(&text[start..], FrontmatterAllowed::Yes) {
-        let end = offset + token.len as usize;
-        let prose = matches!(
-            token.kind,
+        let piece = &text[offset..offset + token.len as usize];
+        offset += token.len as usize;
+        let kind = token.kind;
+        if matches!(
+            kind,
             TokenKind::LineComment { .. }
                 | TokenKind::BlockComment { .. }
-                | TokenKind::Literal { .. }
                 | TokenKind::Whitespace
                 | TokenKind::Frontmatter { .. }
-        );
-        if !prose && words.iter().any(|word| text[offset..end].contains(word.as_str())) {
-            return true;
+        ) {
+            continue;
         }
-        offset = end;
+        let is_name = matches!(kind, TokenKind::Ident | TokenKind::RawIdent | TokenKind::InvalidIdent);
+        after = match (after, kind) {
+            (After::Name, TokenKind::OpenParen | TokenKind::Bang) => return true,
+            (After::Name, TokenKind::Ident) if piece == "as" => return true,
+            (After::Name, TokenKind::Colon) => After::OneColon,
+            (After::OneColon, TokenKind::Colon) => After::TwoColons,
+            (After::TwoColons, TokenKind::Lt) => return true,
+            _ => After::Nothing,
+        };
+        if is_name && !after_fn && words.iter().any(|word| piece.contains(word.as_str())) {
+            after = After::Name;
+        }
+        after_fn = kind == TokenKind::Ident && piece == "fn";
     }
     false
 }
@@ -117,17 +143,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_word_in_comments_and_strings_only_is_not_in_the_code() {
+    fn only_a_call_or_a_rename_in_the_code_counts() {
         let words = ["spawn".to_string()];
-        let prose =
-            "//! Call `tokio::spawn` to spawn.\n/* spawn */\nfn f() { g(\"spawn\", r#\"spawn\"#, b'x'); }\n";
-        assert!(!names_in_code(prose, &words));
-        assert!(names_in_code("fn f() { tokio::spawn(x); }", &words));
-        assert!(names_in_code("use tokio::task::spawn_blocking as run;", &words));
-        assert!(names_in_code("#!/usr/bin/env run\nfn f() { r#spawn(x) }", &words));
-        assert!(names_in_code("m! { spawn }", &words));
+        let calls = |text: &str| calls_in_code(text, &words);
+        let prose = "//! Call `tokio::spawn` to spawn.\n/* spawn(x) */\nfn f() { g(\"spawn(\", r#\"spawn(\"#, b'x'); }\n";
+        assert!(!calls(prose));
+        assert!(calls("fn f() { tokio::spawn(x); }"));
+        assert!(calls("fn f() { tokio::spawn /* later */\n    (x); }"));
+        assert!(calls("fn f() { h.spawn_blocking::<u8>(x); }"));
+        assert!(calls("fn f() { spawn_task!(x); }"));
+        assert!(calls("use tokio::task::spawn_blocking as run;"));
+        assert!(calls("pub use crate::{spawn as go, other};"));
+        assert!(calls("#!/usr/bin/env run\nfn f() { r#spawn(x) }"));
+        assert!(calls("macro_rules! m { ($e:expr) => { $crate::spawn($e) } }"));
+        // Definitions, imports, types, fields and values are no calls.
+        assert!(!calls("pub fn spawn<F>(f: F) {}\nfn spawn_local(x: u8) {}"));
+        assert!(!calls("use tokio::{spawn, task::JoinSet};"));
+        assert!(!calls("struct S { spawner: Spawner, spawned: u8 }\nfn f(s: S) -> u8 { s.spawned }"));
+        assert!(!calls("fn f() { v.map(tokio::spawn); let g = spawn; }"));
+        assert!(!calls("mod spawn;\nuse self::spawn::Builder;"));
         // An unterminated comment runs to the end: nothing after it is code.
-        assert!(!names_in_code("fn f() {} /* spawn(x)", &words));
+        assert!(!calls("fn f() {} /* spawn(x)"));
     }
 
     #[test]

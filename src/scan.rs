@@ -1,9 +1,9 @@
 //! The `check` / `list` pipeline: discovered files in, sorted spawn sites out.
 //!
-//! Files are read and pre-filtered in parallel: a file in whose code (its
-//! comments and string literals aside) no needle word (`spawn`, configured
-//! names) appears cannot hold a site unless it uses an alias defined
-//! elsewhere, so it is not parsed. What a site needs from such a file (a
+//! Files are read and pre-filtered in parallel: a file whose code (its
+//! comments and string literals aside) neither calls nor renames a name
+//! holding a needle word (`spawn`, configured names) cannot hold a site
+//! unless it uses an alias defined elsewhere, so it is not parsed. What a site needs from such a file (a
 //! module's imports, the struct of a method's `Self`) is asked for by
 //! resolution, and the file is parsed then. Once the workspace's
 //! modules are known, the aliases they define (`pub use tokio::spawn as go;`)
@@ -199,10 +199,11 @@ fn read_and_collect(
                 };
                 read.add(reading);
                 let filtering = Instant::now();
-                // A word in comments or strings only (`//! see tokio::spawn`) is no call either.
+                // A word in comments or strings only (`//! see tokio::spawn`), or only in
+                // definitions and type names, is no call either.
                 let skipped = words.is_some_and(|words| {
                     !words.iter().any(|word| contains_word(text, word))
-                        || !crate::parse::names_in_code(text, words)
+                        || !crate::parse::calls_in_code(text, words)
                 });
                 filtered.add(filtering);
                 Ok(if skipped { None } else { Some(text.to_string()) })
