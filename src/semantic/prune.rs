@@ -155,17 +155,36 @@ pub(super) fn empty_unneeded_crates(
         let root = db.source_root(source_root).source_root(db);
         let of_root = &targets[&source_root];
         for (file, text) in root.iter().zip(&texts[&source_root]) {
-            if !candidates.reached_by(text) {
-                continue;
-            }
             let path: Option<PathBuf> =
                 root.path_for_file(&file).and_then(|p| p.as_path()).map(|p| p.to_path_buf().into());
+            // A package's README or manifest that mentions a spawn is no module of any
+            // of its targets (wasmtime's test-programs: 280 binaries beside one).
+            if !is_rust_source(path.as_deref()) || !candidates.reached_by(text) {
+                continue;
+            }
             for index in owners(path.as_deref(), of_root) {
                 seeds[index] = true;
             }
         }
     }
     let keep = crates_needed(&graph, &seeds, &reaches);
+    if crate::scan::timings_wanted() {
+        let count = |f: &dyn Fn(usize) -> bool| (0..graph.len()).filter(|&i| keep[i] && f(i)).count();
+        let mut kept_deps: Vec<&str> = (0..graph.len())
+            .filter(|&i| keep[i] && !graph[i].local)
+            .map(|i| graph[i].name.as_str())
+            .collect();
+        kept_deps.sort_unstable();
+        eprintln!(
+            "timing: prune: {} crates, {} kept: {} local ({} seeds), {} dependencies: {}",
+            graph.len(),
+            count(&|_| true),
+            count(&|i| graph[i].local),
+            seeds.iter().filter(|&&s| s).count(),
+            kept_deps.len(),
+            kept_deps.join(" ")
+        );
+    }
     let mut change = ChangeWithProcMacros::default();
     // A root file that is also a file of a kept package (`#[path]`) is left as it is.
     let kept_roots: HashSet<SourceRootId> =
@@ -177,6 +196,12 @@ pub(super) fn empty_unneeded_crates(
     }
     db.apply_change(change);
     (keep.iter().filter(|&&k| k).count(), candidates)
+}
+
+/// Whether a file of a source root can be a module: a `.rs` file, or one
+/// whose path the database does not know (taken to be one).
+fn is_rust_source(path: Option<&Path>) -> bool {
+    path.is_none_or(|path| path.extension().is_some_and(|ext| ext == "rs"))
 }
 
 /// The crates among `targets` (index and root file, of one package) whose
@@ -392,6 +417,14 @@ mod tests {
         assert_eq!(owners_of("/p/other/x.rs").len(), 7);
         assert_eq!(owners_of("/elsewhere/x.rs"), [0, 1, 2, 3, 4, 5, 6]);
         assert_eq!(owners(None, &targets).len(), 7);
+    }
+
+    #[test]
+    fn only_rust_files_are_modules() {
+        assert!(is_rust_source(Some(Path::new("/p/src/lib.rs"))));
+        assert!(is_rust_source(None));
+        assert!(!is_rust_source(Some(Path::new("/p/README.md"))));
+        assert!(!is_rust_source(Some(Path::new("/p/Cargo.toml"))));
     }
 
     #[test]
