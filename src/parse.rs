@@ -89,6 +89,35 @@ pub fn calls_in_code(text: &str, words: &[String]) -> bool {
     false
 }
 
+/// The names `text` renames a name holding `word` to: `go` for `use tokio::spawn as go;`
+/// (read from the text alone, comments too: it may find more than there are, never fewer).
+pub fn renames(text: &str, word: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices(word) {
+        let rest = &text[at..];
+        let end = rest.find(|c: char| !is_ident_char(c)).unwrap_or(rest.len());
+        let rest = &rest[end..];
+        let trimmed = rest.trim_start();
+        if trimmed.len() == rest.len() || !trimmed.starts_with("as") {
+            continue;
+        }
+        let after = &trimmed[2..];
+        let name_part = after.trim_start();
+        if name_part.len() == after.len() {
+            continue;
+        }
+        let name: String = name_part.chars().take_while(|&c| is_ident_char(c)).collect();
+        if !name.is_empty() && name != "_" {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
 /// The parser's edition for a crate's edition.
 pub fn syntax_edition(edition: discover::Edition) -> Edition {
     match edition {

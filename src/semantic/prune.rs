@@ -284,7 +284,7 @@ pub(super) fn candidates(local: &[&str], all: &[&str], needles: &[String]) -> Ca
         let mut found: Vec<String> = Vec::new();
         for text in local {
             for word in &new_words {
-                for alias in aliases(text, word) {
+                for alias in crate::parse::renames(text, word) {
                     if !names.contains(&alias) && !found.contains(&alias) {
                         found.push(alias);
                     }
@@ -359,30 +359,6 @@ fn macro_rules_definitions(text: &str) -> Vec<(String, &str)> {
             Some((name, &body[..end.unwrap_or(body.len())]))
         })
         .collect()
-}
-
-/// The names `text` imports a word holding `word` as: `go` for `use tokio::spawn as go;`.
-fn aliases(text: &str, word: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (at, _) in text.match_indices(word) {
-        let rest = &text[at..];
-        let end = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len());
-        let rest = &rest[end..];
-        let trimmed = rest.trim_start();
-        if trimmed.len() == rest.len() || !trimmed.starts_with("as") {
-            continue;
-        }
-        let after = &trimmed[2..];
-        let name_part = after.trim_start();
-        if name_part.len() == after.len() {
-            continue;
-        }
-        let name: String = name_part.chars().take_while(|&c| is_ident(c)).collect();
-        if !name.is_empty() && name != "_" {
-            out.push(name);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

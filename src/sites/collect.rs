@@ -4,7 +4,7 @@
 //! dropped at the end, so memory stays flat however many files there are.
 
 use ra_ap_syntax::{
-    AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, ast, ast::HasName, ast::HasVisibility,
+    AstNode, Edition, SyntaxKind, SyntaxNode, TextSize, WalkEvent, ast, ast::HasName, ast::HasVisibility,
     ast::VisibilityKind,
 };
 
@@ -163,6 +163,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
 
     // One walk per tree gathers what every later step needs: scopes, calls,
     // macro calls (for fragments) and, in the file's own tree, structs.
+    let words = needles_and_renames(input.text, input.needles);
     let mut trees = TreeSet::of_file(&file);
     let mut tree_scopes: Vec<TreeScopes> = Vec::new();
     let mut calls: Vec<Vec<SyntaxNode>> = Vec::new();
@@ -183,7 +184,18 @@ pub fn collect_file(input: FileInput) -> FileFacts {
         let mut scopes = TreeScopes::start(&tree.root, &module);
         let mut tree_calls = Vec::new();
         let mut macro_calls = Vec::new();
-        for node in tree.root.descendants() {
+        let mut walk = tree.root.preorder();
+        while let Some(event) = walk.next() {
+            let WalkEvent::Enter(node) = event else { continue };
+            if index == 0
+                && node.kind() == SyntaxKind::STMT_LIST
+                && !block_may_spawn(input.text, &node, &words)
+            {
+                // Nothing in the block can be a candidate, and what it binds is
+                // visible in the block alone: its nodes are not visited.
+                walk.skip_subtree();
+                continue;
+            }
             match node.kind() {
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => tree_calls.push(node),
                 SyntaxKind::MACRO_CALL => {
@@ -285,6 +297,31 @@ pub fn collect_file(input: FileInput) -> FileFacts {
         }
     }
     facts
+}
+
+/// The needles and every name the text renames one to, and those to
+/// (`use tokio::spawn as go;`), read from the text: a block that holds none of
+/// them holds no candidate.
+fn needles_and_renames(text: &str, needles: &[String]) -> Vec<String> {
+    let mut words = needles.to_vec();
+    let mut new_words = words.clone();
+    while !new_words.is_empty() && words.len() < 64 {
+        let found: Vec<String> = new_words
+            .iter()
+            .flat_map(|word| crate::parse::renames(text, word))
+            .filter(|name| !words.contains(name))
+            .collect();
+        words.extend(found.iter().cloned());
+        new_words = found;
+    }
+    words
+}
+
+/// Whether the text of a block (a statement list of the file's own tree) holds a word.
+fn block_may_spawn(text: &str, block: &SyntaxNode, words: &[String]) -> bool {
+    let range = block.text_range();
+    let Some(inside) = text.get(usize::from(range.start())..usize::from(range.end())) else { return true };
+    words.iter().any(|word| memchr::memmem::find(inside.as_bytes(), word.as_bytes()).is_some())
 }
 
 /// Whether an argument of the call is `track_future(..)` / `track_thread(..)`.
@@ -690,6 +727,26 @@ mod visibility_tests {
         });
         let [found] = &facts.structs[..] else { panic!("one struct expected: {:?}", facts.structs) };
         found.fields.iter().map(|f| (f.name.clone(), f.visible_in.as_ref().map(|m| m.join("::")))).collect()
+    }
+
+    #[test]
+    fn blocks_without_a_spawn_word_are_not_walked_but_renames_count() {
+        let text = "use tokio::spawn as go;\n\
+                    fn quiet() { use std::io::Read; let x = 1; }\n\
+                    fn loud() { use std::io::Write; go(async {}); }\n";
+        let facts = collect_file(FileInput {
+            text,
+            edition: Edition::Edition2021,
+            module: &["app".to_string()],
+            needles: &["spawn".to_string()],
+            marker: "spawn-exempt",
+            tracker_types: &[],
+        });
+        let calls: Vec<&str> = facts.candidates.iter().map(|c| c.written_as.as_str()).collect();
+        assert_eq!(calls, ["go"]);
+        // `loud`'s block (it names `go`, an alias) is walked; `quiet`'s is not.
+        let blocks: Vec<Vec<&String>> = facts.blocks.iter().map(|b| b.items.keys().collect()).collect();
+        assert_eq!(blocks, [vec![&"Write".to_string()]]);
     }
 
     #[test]
