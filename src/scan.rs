@@ -3,11 +3,12 @@
 //! Files are read and pre-filtered in parallel: a file whose code (its
 //! comments and string literals aside) neither calls nor renames a name
 //! holding a needle word (`spawn`, configured names) cannot hold a site
-//! unless it uses an alias defined elsewhere, so it is not parsed. What a site needs from such a file (a
-//! module's imports, the struct of a method's `Self`) is asked for by
-//! resolution, and the file is parsed then. Once the workspace's
-//! modules are known, the aliases they define (`pub use tokio::spawn as go;`)
-//! become needles too, and the files that mention them are scanned again.
+//! unless it uses an alias defined elsewhere, so it is not parsed. What a
+//! site needs from such a file (a module's imports, the struct of a method's
+//! `Self`) is asked for by resolution, and the file is parsed then. Once the
+//! workspace's modules are known, the aliases they define (`pub use
+//! tokio::spawn as go;`) become needles too, and the files that mention them
+//! are scanned again.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
