@@ -337,8 +337,7 @@ fn discover_file(path: &Path) -> Result<Workspace, DiscoverError> {
             workspace.problems.push(FileProblem { path: path.to_path_buf(), message: too_large() })
         }
         _ => {
-            let file = manifests.place(path.to_path_buf(), display, &mut workspace);
-            workspace.files.push(file);
+            workspace.files = manifests.place_all(vec![(path.to_path_buf(), display)], &mut workspace);
         }
     }
     workspace.problems.append(&mut manifests.problems);
@@ -866,25 +865,10 @@ struct ManifestCache {
 }
 
 impl ManifestCache {
-    /// Lists `path` as a file of the package nearest above it.
-    fn place(&mut self, path: PathBuf, display: String, workspace: &mut Workspace) -> SourceFile {
-        let package = path
-            .parent()
-            .and_then(|dir| self.nearest_manifest(dir))
-            .and_then(|dir| self.package(&dir, workspace));
-        match package {
-            Some(index) => {
-                let package = &workspace.packages[index];
-                let targets = self.targets.entry(index).or_insert_with(|| TargetIndex::new(package));
-                place_in_package(path, display, package, index, targets)
-            }
-            None => outside_packages(path, display),
-        }
-    }
-
-    /// `place` for many files at once: their manifests are read and the files
-    /// placed in their targets on every core (a vendored folder has hundreds of
-    /// packages); packages are numbered in the order of the files, as `place` does.
+    /// Lists each file as a file of the package nearest above it: the
+    /// manifests are read and the files placed in their targets on every core
+    /// (a vendored folder has hundreds of packages); packages are numbered in
+    /// the order of the files.
     fn place_all(&mut self, files: Vec<(PathBuf, String)>, workspace: &mut Workspace) -> Vec<SourceFile> {
         let dirs: Vec<Option<PathBuf>> =
             files.iter().map(|(path, _)| path.parent().and_then(|dir| self.nearest_manifest(dir))).collect();
