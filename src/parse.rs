@@ -89,6 +89,28 @@ pub fn calls_in_code(text: &str, words: &[String]) -> bool {
     false
 }
 
+/// `words`, then every name `texts` rename one of them to, and those to
+/// (`use tokio::spawn as go;`, `use self::go as run;`), in the order found.
+pub fn with_renames(texts: &[&str], words: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = words.to_vec();
+    let mut new_words = names.clone();
+    while !new_words.is_empty() {
+        let mut found: Vec<String> = Vec::new();
+        for text in texts {
+            for word in &new_words {
+                for alias in renames(text, word) {
+                    if !names.contains(&alias) && !found.contains(&alias) {
+                        found.push(alias);
+                    }
+                }
+            }
+        }
+        names.extend(found.iter().cloned());
+        new_words = found;
+    }
+    names
+}
+
 /// The names `text` renames a name holding `word` to: `go` for `use tokio::spawn as go;`
 /// (read from the text alone, comments too: it may find more than there are, never fewer).
 pub fn renames(text: &str, word: &str) -> Vec<String> {

@@ -84,9 +84,6 @@ impl Candidates {
     }
 }
 
-/// How many rounds of alias discovery run (an alias of an alias ...).
-const MAX_ALIAS_ROUNDS: usize = 4;
-
 /// Empties the root file of every crate the tier does not need; returns how
 /// many crates are left to analyse, and what a spawn can be called in them.
 /// `runtimes`: the crates whose items can be spawn functions or spawning types
@@ -278,25 +275,7 @@ pub(super) fn crates_needed(graph: &[Node], seeds: &[bool], reaches: &[bool]) ->
 /// (`local`) import them as, and the `macro_rules!` of any file (`all`) whose rules name one
 /// (or call such a macro).
 pub(super) fn candidates(local: &[&str], all: &[&str], needles: &[String]) -> Candidates {
-    let mut names: Vec<String> = needles.to_vec();
-    let mut new_words = names.clone();
-    for _ in 0..MAX_ALIAS_ROUNDS {
-        let mut found: Vec<String> = Vec::new();
-        for text in local {
-            for word in &new_words {
-                for alias in crate::parse::renames(text, word) {
-                    if !names.contains(&alias) && !found.contains(&alias) {
-                        found.push(alias);
-                    }
-                }
-            }
-        }
-        if found.is_empty() {
-            break;
-        }
-        names.extend(found.iter().cloned());
-        new_words = found;
-    }
+    let names = crate::parse::with_renames(local, needles);
     // A macro can write a spawn when its own definition names one or calls such a macro.
     let definitions: Vec<(String, &str)> =
         all.iter().flat_map(|text| macro_rules_definitions(text)).collect();

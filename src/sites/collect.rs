@@ -163,7 +163,8 @@ pub fn collect_file(input: FileInput) -> FileFacts {
 
     // One walk per tree gathers what every later step needs: scopes, calls,
     // macro calls (for fragments) and, in the file's own tree, structs.
-    let words = needles_and_renames(input.text, input.needles);
+    // The needles and the names the file renames one to: a block without any holds no candidate.
+    let words = crate::parse::with_renames(&[input.text], input.needles);
     let mut trees = TreeSet::of_file(&file);
     let mut tree_scopes: Vec<TreeScopes> = Vec::new();
     let mut calls: Vec<Vec<SyntaxNode>> = Vec::new();
@@ -297,24 +298,6 @@ pub fn collect_file(input: FileInput) -> FileFacts {
         }
     }
     facts
-}
-
-/// The needles and every name the text renames one to, and those to
-/// (`use tokio::spawn as go;`), read from the text: a block that holds none of
-/// them holds no candidate.
-fn needles_and_renames(text: &str, needles: &[String]) -> Vec<String> {
-    let mut words = needles.to_vec();
-    let mut new_words = words.clone();
-    while !new_words.is_empty() && words.len() < 64 {
-        let found: Vec<String> = new_words
-            .iter()
-            .flat_map(|word| crate::parse::renames(text, word))
-            .filter(|name| !words.contains(name))
-            .collect();
-        words.extend(found.iter().cloned());
-        new_words = found;
-    }
-    words
 }
 
 /// Whether the text of a block (a statement list of the file's own tree) holds a word.
