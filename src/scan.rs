@@ -30,9 +30,6 @@ use crate::sites::model::{Family, FileProblem, SpawnSite, Verdict};
 /// How many rounds of alias discovery run before the scan settles.
 const MAX_ALIAS_ROUNDS: usize = 4;
 
-/// How many rounds of parsing modules that resolution asked for (and the pre-filter skipped) run.
-const MAX_DEMAND_ROUNDS: usize = 4;
-
 /// The outcome of a scan: every site, sorted, and the files that had problems.
 #[derive(Debug, Default)]
 pub struct ScanResult {
@@ -117,7 +114,10 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
     let classifying = Instant::now();
     let mut sites = classify(workspace, &table, &catalogue, &facts, config, forced);
     report_stage("classify", classifying, &format!("{} sites", sites.len()));
-    for _ in 0..MAX_DEMAND_ROUNDS {
+    // Until no resolution asks for a module it has not got: each round parses at
+    // least one more file, so this ends. A bound would leave the paths that go
+    // through more modules than it allows resolved to nothing, silently.
+    loop {
         let wanted = table.take_unparsed_hits();
         let indices: Vec<usize> = (0..workspace.files.len())
             .filter(|&i| facts[i].is_none() && problems[i].is_none() && wanted.contains(&modules[i]))

@@ -17,29 +17,90 @@ pub enum Binding {
     Item,
 }
 
+/// Who can see a name a scope binds, or a glob it opens (the glob's names
+/// take the `use`'s visibility).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// No `pub`: the module itself and the modules inside it.
+    Private,
+    /// `pub(crate)`, `pub(super)`, `pub(in ..)`: taken as the whole crate.
+    Crate,
+    /// `pub`.
+    Public,
+}
+
+impl Visibility {
+    fn of(item: &SyntaxNode) -> Visibility {
+        match item.children().find_map(ast::Visibility::cast) {
+            None => Visibility::Private,
+            Some(visibility) if visibility.syntax().text() == "pub" => Visibility::Public,
+            Some(_) => Visibility::Crate,
+        }
+    }
+
+    /// Whether code in the module `from` sees what the module `owner` binds with this visibility.
+    pub fn reaches(self, owner: &[String], from: &[String]) -> bool {
+        match self {
+            Visibility::Public => true,
+            Visibility::Crate => owner.first() == from.first(),
+            Visibility::Private => from.starts_with(owner),
+        }
+    }
+}
+
 /// The names one scope binds, and the globs it opens.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Names {
     pub items: HashMap<String, Binding>,
     pub globs: Vec<WrittenPath>,
+    /// The visibility of each name of `items` that is not `pub`.
+    restricted: HashMap<String, Visibility>,
+    /// The visibility of each glob of `globs` that is not `pub`.
+    restricted_globs: HashMap<WrittenPath, Visibility>,
 }
 
 impl Names {
     /// Adds another file's (or cfg branch's) bindings of the same module; first one wins.
     pub fn merge(&mut self, other: Names) {
         for (name, binding) in other.items {
-            self.items.entry(name).or_insert(binding);
+            let visibility = other.restricted.get(&name).copied().unwrap_or(Visibility::Public);
+            self.bind(name, binding, visibility);
         }
         for glob in other.globs {
-            if !self.globs.contains(&glob) {
-                self.globs.push(glob);
-            }
+            let visibility = other.restricted_globs.get(&glob).copied().unwrap_or(Visibility::Public);
+            self.open(glob, visibility);
         }
     }
 
-    fn bind(&mut self, name: String, binding: Binding) {
+    /// Who can see the name `name` binds here (`Public` for a name not bound here).
+    pub fn visibility(&self, name: &str) -> Visibility {
+        self.restricted.get(name).copied().unwrap_or(Visibility::Public)
+    }
+
+    /// Who can see the names the glob `glob` brings here.
+    pub fn glob_visibility(&self, glob: &WrittenPath) -> Visibility {
+        self.restricted_globs.get(glob).copied().unwrap_or(Visibility::Public)
+    }
+
+    fn bind(&mut self, name: String, binding: Binding, visibility: Visibility) {
         // An item and an import of the same name cannot both exist; keep the first seen.
-        self.items.entry(name).or_insert(binding);
+        if self.items.contains_key(&name) {
+            return;
+        }
+        if visibility != Visibility::Public {
+            self.restricted.insert(name.clone(), visibility);
+        }
+        self.items.insert(name, binding);
+    }
+
+    fn open(&mut self, glob: WrittenPath, visibility: Visibility) {
+        if self.globs.contains(&glob) {
+            return;
+        }
+        if visibility != Visibility::Public {
+            self.restricted_globs.insert(glob.clone(), visibility);
+        }
+        self.globs.push(glob);
     }
 }
 
@@ -102,7 +163,7 @@ impl TreeScopes {
         }
         let Some(name_entries) = bindings_of(node) else { return };
         if let Some(parent) = node.parent() {
-            self.bind_all(&parent, name_entries);
+            self.bind_all(&parent, node, name_entries);
         }
         if let Some(inline) = ast::Module::cast(node.clone())
             && inline.item_list().is_some()
@@ -120,7 +181,7 @@ impl TreeScopes {
         }
     }
 
-    fn bind_all(&mut self, parent: &SyntaxNode, name_entries: Vec<NameEntry>) {
+    fn bind_all(&mut self, parent: &SyntaxNode, item: &SyntaxNode, name_entries: Vec<NameEntry>) {
         let names = match parent.kind() {
             SyntaxKind::SOURCE_FILE => &mut self.modules[0].names,
             SyntaxKind::ITEM_LIST if parent.parent().is_some_and(|p| p.kind() == SyntaxKind::MODULE) => {
@@ -146,14 +207,11 @@ impl TreeScopes {
             }
             _ => return,
         };
+        let visibility = Visibility::of(item);
         for entry in name_entries {
             match entry {
-                NameEntry::Bound(name, binding) => names.bind(name, binding),
-                NameEntry::Glob(target) => {
-                    if !names.globs.contains(&target) {
-                        names.globs.push(target)
-                    }
-                }
+                NameEntry::Bound(name, binding) => names.bind(name, binding, visibility),
+                NameEntry::Glob(target) => names.open(target, visibility),
             }
         }
     }

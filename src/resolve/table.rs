@@ -177,7 +177,8 @@ impl ModuleTable {
                         || catalogue.knows_prefix(&segments[..1]));
                 let brings = |glob: &WrittenPath| {
                     !crate_name
-                        || self.glob_brings(place.module, glob, name, &mut HashSet::new()) == Some(true)
+                        || self.glob_brings(place.module, place.module, glob, name, &mut HashSet::new())
+                            == Some(true)
                 };
                 // A glob's own path may start with a name another glob brings in, but
                 // the same name is not looked for through the same module's globs again
@@ -266,9 +267,13 @@ impl ModuleTable {
     /// Whether the module `glob` opens (written in `module`) binds `name`,
     /// itself or through its own globs, followed to a fixed point: `Some(true)`
     /// it does, `Some(false)` it does not or opens an external crate, `None`
-    /// the syntax tier cannot tell (a module it did not read).
+    /// the syntax tier cannot tell (a module it did not read). A glob brings
+    /// only what `importer`, the module that asks, can see: not the private
+    /// `extern crate std;` of another crate's root, nor what a private glob
+    /// of a module outside the importer's own brings there.
     fn glob_brings(
         &self,
+        importer: &[String],
         module: &[String],
         glob: &WrittenPath,
         name: &str,
@@ -289,11 +294,13 @@ impl ModuleTable {
             return None;
         };
         if names.items.contains_key(name) {
-            return Some(true);
+            return Some(names.visibility(name).reaches(&target, importer));
         }
         let mut unknown = false;
-        for inner in &names.globs {
-            match self.glob_brings(&target, inner, name, seen) {
+        for inner in
+            names.globs.iter().filter(|inner| names.glob_visibility(inner).reaches(&target, importer))
+        {
+            match self.glob_brings(importer, &target, inner, name, seen) {
                 Some(true) => return Some(true),
                 Some(false) => {}
                 None => unknown = true,
@@ -472,6 +479,27 @@ mod tests {
             resolve(&table, "app::shadowed", "tokio::spawn"),
             Resolution::Defined(["app", "own", "tokio", "spawn"].map(str::to_string).to_vec())
         );
+    }
+
+    #[test]
+    fn a_glob_brings_only_the_names_the_importer_can_see() {
+        let mut table = table(&[
+            // A crate root that binds `tokio` and `std` privately, and a private glob.
+            ("lib", "extern crate std;\nuse helpers as tokio;\nuse inner::*;\nmod helpers;\nmod inner;\n"),
+            ("lib::helpers", "pub fn spawn() {}\n"),
+            ("lib::inner", "pub mod rt { pub fn spawn() {} }\n"),
+            ("app", "use lib::*;\nfn f() { tokio::spawn(x); std::thread::spawn(y); }\n"),
+            // A module inside the crate sees its ancestors' private names.
+            ("lib::child", "use super::*;\nfn f() { tokio::spawn(x); rt::spawn(y); }\n"),
+        ]);
+        table.declare_crate("lib");
+        table.declare_crate("app");
+        assert_eq!(resolve(&table, "app", "tokio::spawn"), external("tokio::spawn"));
+        assert_eq!(resolve(&table, "app", "std::thread::spawn"), external("std::thread::spawn"));
+        let defined = |path: &str| Resolution::Defined(path.split("::").map(str::to_string).collect());
+        assert_eq!(resolve(&table, "lib::child", "tokio::spawn"), defined("lib::helpers::spawn"));
+        // `rt` comes through the root's private glob, which `lib::child` sees too.
+        assert_eq!(resolve(&table, "lib::child", "rt::spawn"), defined("lib::inner::rt::spawn"));
     }
 
     #[test]
