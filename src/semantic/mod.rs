@@ -140,13 +140,13 @@ pub fn analyse_with(
     progress: impl Fn(&str) + Sync,
 ) -> Result<SemanticFindings, String> {
     let started = std::time::Instant::now();
-    let loaded = load::load(workspace_root, options, &progress)?;
+    let mut loaded = load::load(workspace_root, options, &progress)?;
     let load_time = started.elapsed();
     progress("resolving spawn calls");
     let started = std::time::Instant::now();
-    let db = &loaded.db;
+    let db = &mut loaded.db;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ra_ap_hir::attach_db(db, || walk::resolve_workspace(db, &loaded.vfs, options, &loaded.candidates))
+        walk::resolve_workspace(db, &loaded.vfs, options, &loaded.candidates)
     }));
     let mut findings = match outcome {
         Ok(findings) => findings,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use ra_ap_hir::{Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
 use ra_ap_ide_db::base_db::SourceDatabase;
+use ra_ap_ide_db::base_db::salsa::Database as _;
 use ra_ap_ide_db::{EditionedFileId, FxHashSet, RootDatabase};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasVisibility};
 
@@ -19,18 +20,21 @@ use super::{GlobImport, Options, Resolution, SemanticCall, SemanticFindings};
 /// How deep macro expansions are followed (a macro whose expansion calls a macro ...).
 const MAX_EXPANSION_DEPTH: u32 = 16;
 
+/// How many files are resolved between two evictions of the database's caches.
+const RESOLVE_BATCH: usize = 32;
+
 thread_local! {
     /// Set while this thread analyses: rust-analyzer's panics are caught and counted, not printed.
     static QUIET: Cell<bool> = const { Cell::new(false) };
 }
 
 pub(super) fn resolve_workspace(
-    db: &RootDatabase,
+    db: &mut RootDatabase,
     vfs: &ra_ap_vfs::Vfs,
     options: &Options,
     candidates: &Candidates,
 ) -> SemanticFindings {
-    let targets = Targets::find(db, &options.extra_spawns);
+    let targets = ra_ap_hir::attach_db(db, || Targets::find(db, &options.extra_spawns));
     let crates = Crate::all(db);
     let local: Vec<Crate> = crates.iter().copied().filter(|k| k.origin(db).is_local()).collect();
     let mut files: Vec<EditionedFileId> = Vec::new();
@@ -53,51 +57,13 @@ pub(super) fn resolve_workspace(
         .filter(|file| candidates.reached_by(db.file_text(file.file_id(db)).text(db)))
         .collect();
     install_quiet_hook();
-    // The files are resolved on every core: each thread reads through a handle
-    // of its own on the same database (nothing is written while they read).
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(wanted.len()).max(1);
-    let chunk = wanted.len().div_ceil(threads).max(1);
-    // A database handle is not shared between threads: each gets a clone, made here.
-    let handles: Vec<RootDatabase> = (0..threads).map(|_| db.clone()).collect();
-    type Part = (BTreeMap<(PathBuf, u32, u32), SemanticCall>, Vec<GlobImport>, usize);
-    let parts: Vec<Part> = std::thread::scope(|scope| {
-        let running: Vec<_> = handles
-            .into_iter()
-            .zip(wanted.chunks(chunk))
-            .map(|(db, part)| {
-                let (targets, needles) = (&targets, needles.clone());
-                scope.spawn(move || {
-                    ra_ap_hir::attach_db(&db, || {
-                        QUIET.with(|q| q.set(true));
-                        let mut walker = Walker {
-                            sema: Semantics::new(&db),
-                            db: &db,
-                            vfs,
-                            targets,
-                            needles,
-                            candidates,
-                            calls: BTreeMap::new(),
-                            panics: 0,
-                        };
-                        let mut globs = Vec::new();
-                        for file in part {
-                            let tree = walker.sema.parse(*file);
-                            walker.walk(tree.syntax(), false, 0);
-                            if let Some(path) = walker.path_of(*file) {
-                                globs.extend(walker.glob_imports(tree.syntax(), &path));
-                            }
-                        }
-                        QUIET.with(|q| q.set(false));
-                        (walker.calls, globs, walker.panics)
-                    })
-                })
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
+    // `RESOLVE_BATCH` files at a time; between batches the database drops the
+    // trees it keeps only as a cache (see `load::prime`).
+    let mut parts: Vec<Part> = Vec::new();
+    for batch in wanted.chunks(RESOLVE_BATCH) {
+        parts.extend(resolve_files(db, vfs, &targets, &needles, candidates, batch));
+        db.trigger_lru_eviction();
+    }
     let mut calls = BTreeMap::new();
     let mut globs = Vec::new();
     let mut panics = 0;
@@ -122,6 +88,63 @@ pub(super) fn resolve_workspace(
         panics,
         ..SemanticFindings::default()
     }
+}
+
+/// What resolving some files found: their calls, their glob imports, and how
+/// many times rust-analyzer panicked on them.
+type Part = (BTreeMap<(PathBuf, u32, u32), SemanticCall>, Vec<GlobImport>, usize);
+
+/// Resolves the calls of `files` on every core: each thread reads through a
+/// handle of its own on the same database (nothing is written while they read).
+fn resolve_files(
+    db: &RootDatabase,
+    vfs: &ra_ap_vfs::Vfs,
+    targets: &Targets,
+    needles: &[String],
+    candidates: &Candidates,
+    files: &[EditionedFileId],
+) -> Vec<Part> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(files.len()).max(1);
+    let chunk = files.len().div_ceil(threads).max(1);
+    // A database handle is not shared between threads: each gets a clone, made here.
+    let handles: Vec<RootDatabase> = (0..threads).map(|_| db.clone()).collect();
+    std::thread::scope(|scope| {
+        let running: Vec<_> = handles
+            .into_iter()
+            .zip(files.chunks(chunk))
+            .map(|(db, part)| {
+                scope.spawn(move || {
+                    ra_ap_hir::attach_db(&db, || {
+                        QUIET.with(|q| q.set(true));
+                        let mut walker = Walker {
+                            sema: Semantics::new(&db),
+                            db: &db,
+                            vfs,
+                            targets,
+                            needles: needles.to_vec(),
+                            candidates,
+                            calls: BTreeMap::new(),
+                            panics: 0,
+                        };
+                        let mut globs = Vec::new();
+                        for file in part {
+                            let tree = walker.sema.parse(*file);
+                            walker.walk(tree.syntax(), false, 0);
+                            if let Some(path) = walker.path_of(*file) {
+                                globs.extend(walker.glob_imports(tree.syntax(), &path));
+                            }
+                        }
+                        QUIET.with(|q| q.set(false));
+                        (walker.calls, globs, walker.panics)
+                    })
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
 }
 
 struct Walker<'a, 'db> {
