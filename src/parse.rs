@@ -8,6 +8,8 @@ use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxError, SyntaxTreeBuilder,
 
 use crate::discover;
 
+pub mod bodies;
+
 /// Parses a whole file: the tree, and the errors of the lexer and the parser.
 ///
 /// rust-analyzer's `Parse::errors` also runs its validation pass (a walk of

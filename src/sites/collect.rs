@@ -152,7 +152,11 @@ pub struct Candidate {
 
 /// Runs the per-file pass.
 pub fn collect_file(input: FileInput) -> FileFacts {
-    let (file, errors) = parse_file(input.text, input.edition);
+    // The needles and the names the file renames one to: a block without any holds no candidate.
+    let words = crate::parse::with_renames(&[input.text], input.needles);
+    // Bodies nothing is read in are blanked first (same length: offsets are the text's).
+    let parsed_text = crate::parse::bodies::blank_unread_bodies(input.text, &words);
+    let (file, errors) = parse_file(&parsed_text, input.edition);
     let lines = LineIndex::new(input.text);
     let mut facts = FileFacts::default();
     facts.syntax_errors.1 = errors.len();
@@ -163,8 +167,6 @@ pub fn collect_file(input: FileInput) -> FileFacts {
 
     // One walk per tree gathers what every later step needs: scopes, calls,
     // macro calls (for fragments) and, in the file's own tree, structs.
-    // The needles and the names the file renames one to: a block without any holds no candidate.
-    let words = crate::parse::with_renames(&[input.text], input.needles);
     let mut trees = TreeSet::of_file(&file);
     let mut tree_scopes: Vec<TreeScopes> = Vec::new();
     let mut calls: Vec<Vec<SyntaxNode>> = Vec::new();
