@@ -3,12 +3,15 @@
 //! Parsing never fails: rust-analyzer's parser returns a tree for any input,
 //! with a list of errors, and the sites in the well-formed parts still count.
 
-use ra_ap_rustc_lexer::{FrontmatterAllowed, TokenKind};
+use ra_ap_rustc_lexer::TokenKind;
 use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxError, SyntaxTreeBuilder, TextRange, TextSize};
 
 use crate::discover;
 
 pub mod bodies;
+pub mod tokens;
+
+use tokens::Token;
 
 /// Parses a whole file: the tree, and the errors of the lexer and the parser.
 ///
@@ -49,6 +52,11 @@ pub fn parse_file(text: &str, edition: Edition) -> (SourceFile, Vec<SyntaxError>
 /// name holds no call of one (the call's callee or method name would hold
 /// the word) and defines no alias of one, so it is not parsed.
 pub fn calls_in_code(text: &str, words: &[String]) -> bool {
+    calls_in_tokens(text, &tokens::code_tokens(text), words)
+}
+
+/// `calls_in_code` over the file's code tokens, lexed already.
+pub fn calls_in_tokens(text: &str, tokens: &[Token], words: &[String]) -> bool {
     /// Where a name holding a word stands, as the tokens after it come.
     #[derive(Clone, Copy, PartialEq)]
     enum After {
@@ -57,23 +65,11 @@ pub fn calls_in_code(text: &str, words: &[String]) -> bool {
         OneColon,
         TwoColons,
     }
-    let start = ra_ap_rustc_lexer::strip_shebang(text).unwrap_or(0);
-    let mut offset = start;
     let mut after = After::Nothing;
     let mut after_fn = false;
-    for token in ra_ap_rustc_lexer::tokenize(&text[start..], FrontmatterAllowed::Yes) {
-        let piece = &text[offset..offset + token.len as usize];
-        offset += token.len as usize;
+    for token in tokens {
+        let piece = &text[token.start..token.end];
         let kind = token.kind;
-        if matches!(
-            kind,
-            TokenKind::LineComment { .. }
-                | TokenKind::BlockComment { .. }
-                | TokenKind::Whitespace
-                | TokenKind::Frontmatter { .. }
-        ) {
-            continue;
-        }
         let is_name = matches!(kind, TokenKind::Ident | TokenKind::RawIdent | TokenKind::InvalidIdent);
         after = match (after, kind) {
             (After::Name, TokenKind::OpenParen | TokenKind::Bang) => return true,

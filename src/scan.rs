@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::discover::{self, SourceFile, TargetKind, Workspace};
 use crate::parse::syntax_edition;
+use crate::parse::tokens::{Token, code_tokens};
 use crate::resolve::catalogue::Catalogue;
 use crate::resolve::table::ModuleTable;
 use crate::sites::classify::{Classifier, FileMeta};
@@ -201,16 +202,21 @@ fn read_and_collect(
                 read.add(reading);
                 let filtering = Instant::now();
                 // A word in comments or strings only (`//! see tokio::spawn`), or only in
-                // definitions and type names, is no call either.
-                let skipped = words.is_some_and(|words| {
-                    !words.iter().any(|word| contains_word(text, word))
-                        || !crate::parse::calls_in_code(text, words)
-                });
+                // definitions and type names, is no call either. The tokens lexed for that
+                // serve the parse too.
+                let kept = match words {
+                    None => Some(None),
+                    Some(words) if !words.iter().any(|word| contains_word(text, word)) => None,
+                    Some(words) => {
+                        let tokens = code_tokens(text);
+                        crate::parse::calls_in_tokens(text, &tokens, words).then_some(Some(tokens))
+                    }
+                };
                 filtered.add(filtering);
-                Ok(if skipped { None } else { Some(text.to_string()) })
+                Ok(kept.map(|tokens| (text.to_string(), tokens)))
             });
-            let text = match text {
-                Ok(Some(text)) => text,
+            let (text, tokens) = match text {
+                Ok(Some(kept)) => kept,
                 Ok(None) => return (index, Ok(None)),
                 Err(problem) => {
                     return (index, Err(FileProblem { path: file.display.clone().into(), ..problem }));
@@ -226,7 +232,7 @@ fn read_and_collect(
             let cached =
                 workspace.facts_cache.as_ref().zip(key).and_then(|(cache, key)| cache.get(&file.path, key));
             let found = cached.unwrap_or_else(|| {
-                let found = collect_text(&text, file, &modules[index], needles, config);
+                let found = collect_text(&text, tokens.as_deref(), file, &modules[index], needles, config);
                 if let Some((cache, key)) = workspace.facts_cache.as_ref().zip(key) {
                     cache.put(&file.path, key, &found);
                 }
@@ -247,6 +253,7 @@ fn read_and_collect(
 /// The facts of one file's text.
 fn collect_text(
     text: &str,
+    tokens: Option<&[Token]>,
     file: &SourceFile,
     module: &[String],
     needles: &[String],
@@ -260,6 +267,8 @@ fn collect_text(
         needles,
         marker: &config.marker,
         tracker_types: &config.tracker_types,
+        // The tokens' offsets count from the byte order mark.
+        tokens: tokens.filter(|_| bom == 0),
     };
     let mut found = collect_file(input);
     // corral's own helper is where tracked spawns start: its names count, its calls are no sites.

@@ -21,15 +21,17 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use ra_ap_rustc_lexer::{FrontmatterAllowed, TokenKind};
+use ra_ap_rustc_lexer::TokenKind;
+
+use super::tokens::Token;
 
 /// `text` with the bodies the syntax tier does not read blanked (see the
-/// module's comment); `words`: the spawns' names and what the file renames
-/// them to. Borrowed when nothing is blanked, or when the file's braces do
-/// not balance (it is then parsed as it is, errors and all).
-pub fn blank_unread_bodies<'t>(text: &'t str, words: &[String]) -> Cow<'t, str> {
-    let tokens = significant_tokens(text);
-    let Some(bodies) = function_bodies(text, &tokens) else { return Cow::Borrowed(text) };
+/// module's comment); `tokens`: its code tokens (`tokens::code_tokens`);
+/// `words`: the spawns' names and what the file renames them to. Borrowed
+/// when nothing is blanked, or when the file's braces do not balance (it is
+/// then parsed as it is, errors and all).
+pub fn blank_unread_bodies<'t>(text: &'t str, tokens: &[Token], words: &[String]) -> Cow<'t, str> {
+    let Some(bodies) = function_bodies(text, tokens) else { return Cow::Borrowed(text) };
     let holds_word = |body: &Body| {
         let inside = &text.as_bytes()[body.start..body.end];
         words.iter().any(|word| memchr::memmem::find(inside, word.as_bytes()).is_some())
@@ -69,33 +71,6 @@ struct Body<'t> {
     name: &'t str,
     start: usize,
     end: usize,
-}
-
-/// A token that is not a comment nor whitespace, with its byte range.
-struct Token {
-    kind: TokenKind,
-    start: usize,
-    end: usize,
-}
-
-fn significant_tokens(text: &str) -> Vec<Token> {
-    let start = ra_ap_rustc_lexer::strip_shebang(text).unwrap_or(0);
-    let mut offset = start;
-    let mut tokens = Vec::new();
-    for token in ra_ap_rustc_lexer::tokenize(&text[start..], FrontmatterAllowed::Yes) {
-        let end = offset + token.len as usize;
-        if !matches!(
-            token.kind,
-            TokenKind::LineComment { .. }
-                | TokenKind::BlockComment { .. }
-                | TokenKind::Whitespace
-                | TokenKind::Frontmatter { .. }
-        ) {
-            tokens.push(Token { kind: token.kind, start: offset, end });
-        }
-        offset = end;
-    }
-    tokens
 }
 
 /// The outermost function bodies of the file, outside macros and attributes;
@@ -191,7 +166,12 @@ fn closing(tokens: &[Token], open: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::blank_unread_bodies;
+    use super::super::tokens::code_tokens;
+    use std::borrow::Cow;
+
+    fn blank_unread_bodies<'t>(text: &'t str, words: &[String]) -> Cow<'t, str> {
+        super::blank_unread_bodies(text, &code_tokens(text), words)
+    }
 
     fn blanked(text: &str) -> String {
         blank_unread_bodies(text, &["spawn".to_string(), "go".to_string()]).into_owned()
@@ -224,16 +204,13 @@ mod tests {
     fn leaves_macros_attributes_and_function_types_alone() {
         let text = "macro_rules! m { () => { fn inner() { 1 } } }\nm!(fn f() { 2 });\n\
                     #[cfg(all(fn_attr))]\ntype F = fn(u8) -> u8;\nconst C: u8 = { 3 };\n";
-        assert!(matches!(blank_unread_bodies(text, &["spawn".to_string()]), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(blank_unread_bodies(text, &["spawn".to_string()]), Cow::Borrowed(_)));
     }
 
     #[test]
     fn an_unbalanced_file_is_parsed_as_it_is() {
         for text in ["fn f() { if x { }\nfn g() { 1 }\n", "fn f() ) { 1 }"] {
-            assert!(matches!(
-                blank_unread_bodies(text, &["spawn".to_string()]),
-                std::borrow::Cow::Borrowed(_)
-            ));
+            assert!(matches!(blank_unread_bodies(text, &["spawn".to_string()]), Cow::Borrowed(_)));
         }
     }
 }

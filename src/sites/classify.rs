@@ -552,6 +552,7 @@ mod tests {
                     needles: &["spawn".to_string()],
                     marker: "spawn-exempt",
                     tracker_types: &tracker_types,
+                    tokens: None,
                 })
             })
             .collect();

@@ -14,6 +14,7 @@ use super::lifetime::{Lifetime, TaskReader};
 use super::model::HandleUse;
 use super::receiver::{Receiver, receiver_of, type_path};
 use super::trees::TreeSet;
+use crate::parse::tokens::{Token, code_tokens};
 use crate::parse::{LineIndex, parse_file};
 use crate::resolve::catalogue::is_spawn_method;
 use crate::resolve::path::WrittenPath;
@@ -35,6 +36,8 @@ pub struct FileInput<'a> {
     pub marker: &'a str,
     /// Type names that make a field a tracker: the types whose `Clone` / `Copy` matter.
     pub tracker_types: &'a [String],
+    /// The text's code tokens when the pre-filter lexed it already; lexed here otherwise.
+    pub tokens: Option<&'a [Token]>,
 }
 
 /// What the per-file pass found.
@@ -155,7 +158,15 @@ pub fn collect_file(input: FileInput) -> FileFacts {
     // The needles and the names the file renames one to: a block without any holds no candidate.
     let words = crate::parse::with_renames(&[input.text], input.needles);
     // Bodies nothing is read in are blanked first (same length: offsets are the text's).
-    let parsed_text = crate::parse::bodies::blank_unread_bodies(input.text, &words);
+    let lexed;
+    let tokens = match input.tokens {
+        Some(tokens) => tokens,
+        None => {
+            lexed = code_tokens(input.text);
+            &lexed
+        }
+    };
+    let parsed_text = crate::parse::bodies::blank_unread_bodies(input.text, tokens, &words);
     let (file, errors) = parse_file(&parsed_text, input.edition);
     let lines = LineIndex::new(input.text);
     let mut facts = FileFacts::default();
@@ -709,6 +720,7 @@ mod visibility_tests {
             needles: &["spawn".to_string()],
             marker: "spawn-exempt",
             tracker_types: &["TaskTracker".to_string()],
+            tokens: None,
         });
         let [found] = &facts.structs[..] else { panic!("one struct expected: {:?}", facts.structs) };
         found.fields.iter().map(|f| (f.name.clone(), f.visible_in.as_ref().map(|m| m.join("::")))).collect()
@@ -726,6 +738,7 @@ mod visibility_tests {
             needles: &["spawn".to_string()],
             marker: "spawn-exempt",
             tracker_types: &[],
+            tokens: None,
         });
         let calls: Vec<&str> = facts.candidates.iter().map(|c| c.written_as.as_str()).collect();
         assert_eq!(calls, ["go"]);
