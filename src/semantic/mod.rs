@@ -16,6 +16,7 @@ mod lifetime;
 mod load;
 pub mod merge;
 mod prune;
+mod read_packages;
 mod targets;
 mod walk;
 

@@ -48,6 +48,24 @@ pub(super) fn crates_to_analyse(graph: &[Node], runtimes: &[String]) -> Vec<bool
     crates_needed(graph, &seeds, &reaches)
 }
 
+/// Which crates' packages the tier can ever read, known from the graph alone:
+/// the standard library, the workspace's crates, their direct dependencies,
+/// and every crate that is or reaches a runtime crate. `empty_unneeded_crates`
+/// keeps some of these; the others are never read (see `read_packages`).
+pub(super) fn worth_reading(graph: &[Node], runtimes: &[String]) -> Vec<bool> {
+    let is_runtime = |node: &Node| runtimes.contains(&node.name);
+    let mut memo = vec![None; graph.len()];
+    let mut wanted: Vec<bool> = (0..graph.len())
+        .map(|i| graph[i].local || graph[i].lang || reaches_runtime(graph, i, &is_runtime, &mut memo))
+        .collect();
+    for node in graph.iter().filter(|node| node.local) {
+        for &dep in &node.deps {
+            wanted[dep] = true;
+        }
+    }
+    wanted
+}
+
 /// Whether `index` is, or depends on, a runtime crate (memoised in `memo`).
 fn reaches_runtime(
     graph: &[Node],

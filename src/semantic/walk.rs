@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ra_ap_hir::{Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
 use ra_ap_ide_db::base_db::SourceDatabase;
@@ -21,7 +22,7 @@ use super::{GlobImport, Options, Resolution, SemanticCall, SemanticFindings};
 const MAX_EXPANSION_DEPTH: u32 = 16;
 
 /// How many files are resolved between two evictions of the database's caches.
-const RESOLVE_BATCH: usize = 32;
+const RESOLVE_BATCH: usize = 16;
 
 thread_local! {
     /// Set while this thread analyses: rust-analyzer's panics are caught and counted, not printed.
@@ -105,14 +106,16 @@ fn resolve_files(
     files: &[EditionedFileId],
 ) -> Vec<Part> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(files.len()).max(1);
-    let chunk = files.len().div_ceil(threads).max(1);
     // A database handle is not shared between threads: each gets a clone, made here.
     let handles: Vec<RootDatabase> = (0..threads).map(|_| db.clone()).collect();
+    // Each thread takes the next file when it is done with one: one large file
+    // does not leave the other threads idle until the batch ends.
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         let running: Vec<_> = handles
             .into_iter()
-            .zip(files.chunks(chunk))
-            .map(|(db, part)| {
+            .map(|db| {
+                let next = &next;
                 scope.spawn(move || {
                     ra_ap_hir::attach_db(&db, || {
                         QUIET.with(|q| q.set(true));
@@ -127,7 +130,7 @@ fn resolve_files(
                             panics: 0,
                         };
                         let mut globs = Vec::new();
-                        for file in part {
+                        while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                             let tree = walker.sema.parse(*file);
                             walker.walk(tree.syntax(), false, 0);
                             if let Some(path) = walker.path_of(*file) {
