@@ -11,16 +11,18 @@
 # Cold: a fresh process and, for Clippy, an empty target folder. Warm: the same
 # command again (Clippy after touching one source file).
 #
-# Usage: bench/semantic.sh [WORK_DIR]    (CORRAL=path/to/corral to skip the release build)
+# Usage: bench/semantic.sh [WORK_DIR]
+# Environment: CORRAL_BIN (or CORRAL) runs that binary instead of building
+# corral; CARGO_TARGET_DIR is where the release build lands.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d)}"
 probe="$work/probe"
-corral="${CORRAL:-}"
+corral="${CORRAL_BIN:-${CORRAL:-}}"
 if [[ -z "$corral" ]]; then
     cargo build --release --manifest-path "$here/Cargo.toml" --bin corral >&2
-    corral="$here/target/release/corral"
+    corral="${CARGO_TARGET_DIR:-$here/target}/release/corral"
 fi
 
 mkdir -p "$probe/src"

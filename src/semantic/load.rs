@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ra_ap_ide_db::base_db::salsa::Database as _;
 use ra_ap_ide_db::base_db::{Crate, all_crates};
-use ra_ap_ide_db::{FxHashMap, FxHashSet, RootDatabase};
+use ra_ap_ide_db::{FxHashMap, RootDatabase};
 use ra_ap_project_model::{CargoConfig, CargoFeatures, ProjectManifest, ProjectWorkspace, RustLibSource};
 
 use super::{prune, read_packages, targets};
@@ -116,16 +116,17 @@ pub(super) fn load(
 /// module's symbol index, for completion and search; on wasmtime those took
 /// most of the tier's memory (1.7 GB in all) and a fifth of its time.
 ///
-/// The crates go dependencies first, `PRIME_BATCH` at a time, and after each
-/// batch the database drops what it keeps only as a cache (the syntax trees
-/// of files and macro expansions, beyond the most recent few hundred): salsa
-/// evicts those when asked, never on its own, so in one pass every tree of
-/// every crate stayed until the end (wasmtime: 1.37 GB at the peak; 0.74 GB
-/// in batches of 32 crates and 32 files, 0.64 GB once only the packages the
-/// tier can need were read, 0.60 GB in batches of 16).
+/// The crates go `PRIME_BATCH` at a time, dependencies first (see
+/// `batches_by_depth`), and after each batch the database drops what it keeps
+/// only as a cache (the syntax trees of files and macro expansions, beyond
+/// the most recent few hundred): salsa evicts those when asked, never on its
+/// own, so in one pass every tree of every crate stayed until the end. On
+/// wasmtime, with only the packages the tier can need read: 1.27 GB at the
+/// peak in one pass, 0.70 GB in batches of 32 crates and 64 files, 0.60 GB in
+/// batches of 16 and 16; the batches' barriers cost about a fifth more time.
 fn prime(db: &mut RootDatabase, threads: usize) {
-    let order = dependencies_first(db);
-    for batch in order.chunks(PRIME_BATCH) {
+    for batch in batches_by_depth(db, PRIME_BATCH) {
+        let batch = &batch;
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {
             for _ in 0..threads.max(1) {
@@ -148,25 +149,34 @@ fn prime(db: &mut RootDatabase, threads: usize) {
 /// How many crates are primed between two evictions of the database's caches.
 const PRIME_BATCH: usize = 16;
 
-/// Every crate of the graph, each after the crates it depends on: a crate's
-/// def map is built from its dependencies', which are then built already
-/// (and their trees evicted) rather than in the middle of its batch.
-fn dependencies_first(db: &RootDatabase) -> Vec<Crate> {
-    fn visit(db: &RootDatabase, krate: Crate, seen: &mut FxHashSet<Crate>, order: &mut Vec<Crate>) {
-        if !seen.insert(krate) {
-            return;
+/// The crates of the graph in batches of at most `size`, each batch after
+/// the crates its crates depend on, and no crate in the same batch as one of
+/// its dependencies: a crate's def map is built from its dependencies', so a
+/// thread that took a crate whose dependency another thread is still building
+/// would wait for it. Crates go by depth in the graph (a crate without
+/// dependencies is at depth 0, any other one deeper than all of its own).
+fn batches_by_depth(db: &RootDatabase, size: usize) -> Vec<Vec<Crate>> {
+    fn depth(db: &RootDatabase, krate: Crate, depths: &mut FxHashMap<Crate, usize>) -> usize {
+        if let Some(&known) = depths.get(&krate) {
+            return known;
         }
-        for dependency in krate.data(db).dependencies.iter() {
-            visit(db, dependency.crate_id, seen, order);
-        }
-        order.push(krate);
+        // A crate graph has no cycles; mark first anyway so a malformed one ends.
+        depths.insert(krate, 0);
+        let below = krate.data(db).dependencies.iter().map(|dep| depth(db, dep.crate_id, depths) + 1).max();
+        let found = below.unwrap_or(0);
+        depths.insert(krate, found);
+        found
     }
-    let mut order = Vec::new();
-    let mut seen = FxHashSet::default();
+    let mut depths = FxHashMap::default();
+    let mut levels: Vec<Vec<Crate>> = Vec::new();
     for krate in all_crates(db).iter().copied() {
-        visit(db, krate, &mut seen, &mut order);
+        let level = depth(db, krate, &mut depths);
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(krate);
     }
-    order
+    levels.iter().flat_map(|level| level.chunks(size.max(1)).map(<[Crate]>::to_vec)).collect()
 }
 
 /// The nearest folder at or above `path` with a `Cargo.toml`.
