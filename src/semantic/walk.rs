@@ -5,7 +5,6 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ra_ap_hir::{Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
 use ra_ap_ide_db::base_db::SourceDatabase;
@@ -108,14 +107,14 @@ fn resolve_files(
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(files.len()).max(1);
     // A database handle is not shared between threads: each gets a clone, made here.
     let handles: Vec<RootDatabase> = (0..threads).map(|_| db.clone()).collect();
-    // Each thread takes the next file when it is done with one: one large file
-    // does not leave the other threads idle until the batch ends.
-    let next = AtomicUsize::new(0);
+    // Thread `t` takes files `t`, `t + threads`, ...: the files of a batch go to the
+    // threads in turn (a fixed share, so that which thread meets a call first, and
+    // so the report, does not depend on timing).
     std::thread::scope(|scope| {
         let running: Vec<_> = handles
             .into_iter()
-            .map(|db| {
-                let next = &next;
+            .enumerate()
+            .map(|(thread, db)| {
                 scope.spawn(move || {
                     ra_ap_hir::attach_db(&db, || {
                         QUIET.with(|q| q.set(true));
@@ -130,7 +129,7 @@ fn resolve_files(
                             panics: 0,
                         };
                         let mut globs = Vec::new();
-                        while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        for file in files.iter().skip(thread).step_by(threads) {
                             let tree = walker.sema.parse(*file);
                             walker.walk(tree.syntax(), false, 0);
                             if let Some(path) = walker.path_of(*file) {
