@@ -44,18 +44,13 @@ pub fn parse_file(text: &str, edition: Edition) -> (SourceFile, Vec<SyntaxError>
     (file, errors)
 }
 
-/// Whether the code of `text` (its comments and literals aside) can call
-/// one of `words` or import it under another name: a name holding a word,
-/// followed by `(`, `!`, `::<` or `as`, and not the name of a function
-/// being defined (`fn spawn(`). A file that names a spawn only in its
+/// Whether the code of `text` (its comments and literals aside; `tokens`: its
+/// code tokens, from `tokens::code_tokens`) can call one of `words` or import
+/// it under another name: a name holding a word, followed by `(`, `!`, `::<`
+/// or `as`, and not the name of a function being defined (`fn spawn(`). A file that names a spawn only in its
 /// documentation, in strings, in a definition or in a type's or field's
 /// name holds no call of one (the call's callee or method name would hold
 /// the word) and defines no alias of one, so it is not parsed.
-pub fn calls_in_code(text: &str, words: &[String]) -> bool {
-    calls_in_tokens(text, &tokens::code_tokens(text), words)
-}
-
-/// `calls_in_code` over the file's code tokens, lexed already.
 pub fn calls_in_tokens(text: &str, tokens: &[Token], words: &[String]) -> bool {
     /// Where a name holding a word stands, as the tokens after it come.
     #[derive(Clone, Copy, PartialEq)]
@@ -85,6 +80,13 @@ pub fn calls_in_tokens(text: &str, tokens: &[Token], words: &[String]) -> bool {
         after_fn = kind == TokenKind::Ident && piece == "fn";
     }
     false
+}
+
+/// Whether `text` holds one of `words` anywhere, comments and strings too, as
+/// a substring (`spawn` matches inside `spawn_blocking`): the cheap test
+/// before anything is lexed or walked.
+pub fn holds_any_word(text: &str, words: &[String]) -> bool {
+    words.iter().any(|word| memchr::memmem::find(text.as_bytes(), word.as_bytes()).is_some())
 }
 
 /// `words`, then every name `texts` rename one of them to, and those to
@@ -194,7 +196,7 @@ mod tests {
     #[test]
     fn only_a_call_or_a_rename_in_the_code_counts() {
         let words = ["spawn".to_string()];
-        let calls = |text: &str| calls_in_code(text, &words);
+        let calls = |text: &str| calls_in_tokens(text, &tokens::code_tokens(text), &words);
         let prose = "//! Call `tokio::spawn` to spawn.\n/* spawn(x) */\nfn f() { g(\"spawn(\", r#\"spawn(\"#, b'x'); }\n";
         assert!(!calls(prose));
         assert!(calls("fn f() { tokio::spawn(x); }"));

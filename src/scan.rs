@@ -206,7 +206,7 @@ fn read_and_collect(
                 // serve the parse too.
                 let kept = match words {
                     None => Some(None),
-                    Some(words) if !words.iter().any(|word| contains_word(text, word)) => None,
+                    Some(words) if !crate::parse::holds_any_word(text, words) => None,
                     Some(words) => {
                         let tokens = code_tokens(text);
                         crate::parse::calls_in_tokens(text, &tokens, words).then_some(Some(tokens))
@@ -397,12 +397,6 @@ fn module_path(workspace: &Workspace, file: &SourceFile) -> Vec<String> {
         _ => format!("#{}", file.display),
     };
     std::iter::once(key).chain(file.module_path.iter().cloned()).collect()
-}
-
-/// Whether `word` occurs in `text` (as a substring: a needle such as `spawn`
-/// must also match inside `spawn_blocking`).
-fn contains_word(text: &str, word: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), word.as_bytes()).is_some()
 }
 
 /// Moves every offset of a file's facts by `by` bytes (the BOM the parser did not see).

@@ -32,11 +32,8 @@ use super::tokens::Token;
 /// then parsed as it is, errors and all).
 pub fn blank_unread_bodies<'t>(text: &'t str, tokens: &[Token], words: &[String]) -> Cow<'t, str> {
     let Some(bodies) = function_bodies(text, tokens) else { return Cow::Borrowed(text) };
-    let holds_word = |body: &Body| {
-        let inside = &text.as_bytes()[body.start..body.end];
-        words.iter().any(|word| memchr::memmem::find(inside, word.as_bytes()).is_some())
-    };
-    let mut kept: Vec<bool> = bodies.iter().map(holds_word).collect();
+    let mut kept: Vec<bool> =
+        bodies.iter().map(|body| super::holds_any_word(&text[body.start..body.end], words)).collect();
     // The names the kept bodies write: a task may hand its run to a function of that name.
     let written: HashSet<&str> = (bodies.iter().zip(&kept))
         .filter(|(_, kept)| **kept)

@@ -25,6 +25,8 @@ use ra_ap_hir::ChangeWithProcMacros;
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_ide_db::base_db::{Crate, SourceDatabase, SourceRootId, all_crates};
 
+use crate::parse::holds_any_word;
+
 /// One crate of the graph, as much as the choice needs.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Node {
@@ -98,7 +100,7 @@ pub(super) struct Candidates {
 impl Candidates {
     /// Whether `text` names a spawn or calls a macro that can write one.
     pub fn reached_by(&self, text: &str) -> bool {
-        holds_any(text, &self.names) || self.macros.iter().any(|name| calls_macro(text, name))
+        holds_any_word(text, &self.names) || self.macros.iter().any(|name| calls_macro(text, name))
     }
 }
 
@@ -302,7 +304,7 @@ pub(super) fn candidates(local: &[&str], all: &[&str], needles: &[String]) -> Ca
         let mut grew = false;
         for (name, body) in &definitions {
             if !macros.contains(name)
-                && (holds_any(body, &names) || macros.iter().any(|known| calls_macro(body, known)))
+                && (holds_any_word(body, &names) || macros.iter().any(|known| calls_macro(body, known)))
             {
                 macros.insert(name.clone());
                 grew = true;
@@ -313,10 +315,6 @@ pub(super) fn candidates(local: &[&str], all: &[&str], needles: &[String]) -> Ca
         }
     }
     Candidates { names, macros }
-}
-
-fn holds_any(text: &str, words: &[String]) -> bool {
-    words.iter().any(|word| memchr::memmem::find(text.as_bytes(), word.as_bytes()).is_some())
 }
 
 fn is_ident(c: char) -> bool {

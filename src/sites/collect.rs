@@ -317,7 +317,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
 fn block_may_spawn(text: &str, block: &SyntaxNode, words: &[String]) -> bool {
     let range = block.text_range();
     let Some(inside) = text.get(usize::from(range.start())..usize::from(range.end())) else { return true };
-    words.iter().any(|word| memchr::memmem::find(inside.as_bytes(), word.as_bytes()).is_some())
+    crate::parse::holds_any_word(inside, words)
 }
 
 /// Whether an argument of the call is `track_future(..)` / `track_thread(..)`.
