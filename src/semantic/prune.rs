@@ -42,10 +42,7 @@ pub(super) struct Node {
 /// `runtimes` are the runtime crates' names.
 #[cfg(test)]
 pub(super) fn crates_to_analyse(graph: &[Node], runtimes: &[String]) -> Vec<bool> {
-    let is_runtime = |node: &Node| runtimes.contains(&node.name);
-    let mut memo = vec![None; graph.len()];
-    let reaches: Vec<bool> =
-        (0..graph.len()).map(|i| reaches_runtime(graph, i, &is_runtime, &mut memo)).collect();
+    let reaches = reaching_runtimes(graph, runtimes);
     let seeds: Vec<bool> = graph.iter().map(|n| n.local).collect();
     crates_needed(graph, &seeds, &reaches)
 }
@@ -55,11 +52,9 @@ pub(super) fn crates_to_analyse(graph: &[Node], runtimes: &[String]) -> Vec<bool
 /// and every crate that is or reaches a runtime crate. `empty_unneeded_crates`
 /// keeps some of these; the others are never read (see `read_packages`).
 pub(super) fn worth_reading(graph: &[Node], runtimes: &[String]) -> Vec<bool> {
-    let is_runtime = |node: &Node| runtimes.contains(&node.name);
-    let mut memo = vec![None; graph.len()];
-    let mut wanted: Vec<bool> = (0..graph.len())
-        .map(|i| graph[i].local || graph[i].lang || reaches_runtime(graph, i, &is_runtime, &mut memo))
-        .collect();
+    let reaches = reaching_runtimes(graph, runtimes);
+    let mut wanted: Vec<bool> =
+        (0..graph.len()).map(|i| graph[i].local || graph[i].lang || reaches[i]).collect();
     for node in graph.iter().filter(|node| node.local) {
         for &dep in &node.deps {
             wanted[dep] = true;
@@ -68,22 +63,22 @@ pub(super) fn worth_reading(graph: &[Node], runtimes: &[String]) -> Vec<bool> {
     wanted
 }
 
-/// Whether `index` is, or depends on, a runtime crate (memoised in `memo`).
-fn reaches_runtime(
-    graph: &[Node],
-    index: usize,
-    is_runtime: &dyn Fn(&Node) -> bool,
-    memo: &mut [Option<bool>],
-) -> bool {
-    if let Some(known) = memo[index] {
-        return known;
+/// For each crate of `graph`, whether it is, or depends on, one of the
+/// runtime crates (named `runtimes`).
+fn reaching_runtimes(graph: &[Node], runtimes: &[String]) -> Vec<bool> {
+    fn reaches(graph: &[Node], index: usize, runtimes: &[String], memo: &mut [Option<bool>]) -> bool {
+        if let Some(known) = memo[index] {
+            return known;
+        }
+        // A crate graph has no cycles; mark first anyway so a malformed one ends.
+        memo[index] = Some(false);
+        let found = runtimes.contains(&graph[index].name)
+            || graph[index].deps.iter().any(|&dep| reaches(graph, dep, runtimes, memo));
+        memo[index] = Some(found);
+        found
     }
-    // A crate graph has no cycles; mark first anyway so a malformed one ends.
-    memo[index] = Some(false);
-    let found = is_runtime(&graph[index])
-        || graph[index].deps.iter().any(|&dep| reaches_runtime(graph, dep, is_runtime, memo));
-    memo[index] = Some(found);
-    found
+    let mut memo = vec![None; graph.len()];
+    (0..graph.len()).map(|index| reaches(graph, index, runtimes, &mut memo)).collect()
 }
 
 /// The names a spawn can be called by in the workspace, and the macros that can write one.
@@ -133,10 +128,7 @@ pub(super) fn empty_unneeded_crates(
             }
         })
         .collect();
-    let is_runtime = |node: &Node| runtimes.contains(&node.name);
-    let mut memo = vec![None; graph.len()];
-    let reaches: Vec<bool> =
-        (0..graph.len()).map(|i| reaches_runtime(&graph, i, &is_runtime, &mut memo)).collect();
+    let reaches = reaching_runtimes(&graph, runtimes);
     // The files of each crate's package (a source root: all the targets of a package share one).
     let root_of: Vec<SourceRootId> = crates
         .iter()
