@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast, ast::HasName, ast::HasVisibility};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast, ast::HasName};
 
 use super::path::{UseEntry, WrittenPath, use_entries};
 
@@ -10,7 +10,7 @@ use super::path::{UseEntry, WrittenPath, use_entries};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binding {
     /// Brought in by `use`; the path is relative to the module that wrote it.
-    Import { target: WrittenPath, public: bool },
+    Import { target: WrittenPath },
     /// A child module (`mod x;` or `mod x { .. }`).
     Module,
     /// Any other item defined here: a function, type, constant.
@@ -262,18 +262,13 @@ fn bindings_of(node: &SyntaxNode) -> Option<Vec<NameEntry>> {
         name.map(|n| vec![NameEntry::Bound(n.text().to_string(), binding)]).unwrap_or_default()
     };
     let entries = match &item {
-        ast::Item::Use(item) => {
-            let public = item.visibility().is_some();
-            use_entries(item)
-                .into_iter()
-                .map(|entry| match entry {
-                    UseEntry::Named { name, target } => {
-                        NameEntry::Bound(name, Binding::Import { target, public })
-                    }
-                    UseEntry::Glob { target } => NameEntry::Glob(target),
-                })
-                .collect()
-        }
+        ast::Item::Use(item) => use_entries(item)
+            .into_iter()
+            .map(|entry| match entry {
+                UseEntry::Named { name, target } => NameEntry::Bound(name, Binding::Import { target }),
+                UseEntry::Glob { target } => NameEntry::Glob(target),
+            })
+            .collect(),
         ast::Item::Module(item) => named(item.name(), Binding::Module),
         ast::Item::ExternCrate(item) => {
             let target = item.name_ref()?.text().to_string();
@@ -281,10 +276,7 @@ fn bindings_of(node: &SyntaxNode) -> Option<Vec<NameEntry>> {
                 item.rename().and_then(|r| r.name()).map(|n| n.text().to_string()).unwrap_or(target.clone());
             vec![NameEntry::Bound(
                 name,
-                Binding::Import {
-                    target: WrittenPath { global: true, segments: vec![target] },
-                    public: false,
-                },
+                Binding::Import { target: WrittenPath { global: true, segments: vec![target] } },
             )]
         }
         ast::Item::Fn(item) => named(item.name(), Binding::Item),
@@ -302,9 +294,7 @@ fn bindings_of(node: &SyntaxNode) -> Option<Vec<NameEntry>> {
                 _ => None,
             };
             match target {
-                Some(target) => {
-                    named(item.name(), Binding::Import { target, public: item.visibility().is_some() })
-                }
+                Some(target) => named(item.name(), Binding::Import { target }),
                 None => named(item.name(), Binding::Item),
             }
         }

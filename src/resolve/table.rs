@@ -246,7 +246,7 @@ impl ModuleTable {
     ) -> Resolution {
         match binding {
             // `use a::b as c;` then `c::d` means `a::b::d`, whether `a::b` is an item or a module.
-            Binding::Import { target, .. } => {
+            Binding::Import { target } => {
                 let place = Place { module, blocks: &[] };
                 let mut path = target.clone();
                 path.segments.extend(rest.iter().cloned());

@@ -382,7 +382,7 @@ fn renamed_spawns(scopes: &TreeScopes, needles: &[String]) -> Vec<String> {
     let mut names = Vec::new();
     for scope in all {
         for (name, binding) in &scope.items {
-            if let Binding::Import { target, .. } = binding {
+            if let Binding::Import { target } = binding {
                 let renamed = target.last() != name;
                 if renamed && needles.iter().any(|needle| target.last().contains(needle.as_str())) {
                     names.push(name.clone());
