@@ -252,25 +252,25 @@ pub(super) fn owners(file: Option<&Path>, targets: &[(usize, Option<PathBuf>)]) 
 }
 
 /// Which crates to analyse, given the local crates that can reach a spawn (`seeds`) and the
-/// crates that are or reach a runtime (`reaches`): the standard library, the seeds and the
-/// local crates they depend on, their direct dependencies, and the crates reachable from
-/// them that reach a runtime.
+/// crates that are or reach a runtime (`reaches`): the standard library; the seeds and the
+/// local crates they depend on (directly or not) that reach a runtime (they can hand one out:
+/// `pub static RT: Lazy<Runtime>`), with the direct dependencies of all these (so that a
+/// `Lazy<Runtime>` or an `Arc<Handle>` resolves); and every crate the seeds reach that
+/// reaches a runtime. A local crate the seeds depend on that reaches no runtime can give a
+/// spawn neither a function nor a receiver: its imports are left unresolved with the rest.
 pub(super) fn crates_needed(graph: &[Node], seeds: &[bool], reaches: &[bool]) -> Vec<bool> {
-    // Local crates that seeds depend on, directly or not.
-    let mut needed = seeds.to_vec();
     let mut reachable = seeds.to_vec();
     let mut stack: Vec<usize> = (0..graph.len()).filter(|&i| seeds[i]).collect();
     while let Some(index) = stack.pop() {
         for &dep in &graph[index].deps {
             if !reachable[dep] {
                 reachable[dep] = true;
-                if graph[dep].local {
-                    needed[dep] = true;
-                }
                 stack.push(dep);
             }
         }
     }
+    let needed: Vec<bool> =
+        (0..graph.len()).map(|i| seeds[i] || (graph[i].local && reachable[i] && reaches[i])).collect();
     let mut keep: Vec<bool> =
         graph.iter().enumerate().map(|(i, n)| n.lang || needed[i] || (reachable[i] && reaches[i])).collect();
     for (index, node) in graph.iter().enumerate() {
@@ -417,6 +417,32 @@ mod tests {
         // serde_json: a direct dependency; axum: reaches tokio; tokio's own
         // dependencies and http: neither.
         assert_eq!(kept, ["app", "axum", "tokio", "serde_json", "std"]);
+    }
+
+    #[test]
+    fn a_local_crate_behind_the_seeds_is_kept_only_when_it_can_hand_out_a_runtime() {
+        // 0 app (seed) -> 1 model -> 2 codegen -> 3 gimli;  0 app -> 4 rt -> 5 tokio
+        //                                                    4 rt -> 6 once_cell
+        let mut graph = vec![
+            node("app", &[1, 4]),
+            node("model", &[2]),
+            node("codegen", &[3]),
+            node("gimli", &[]),
+            node("rt", &[5, 6]),
+            node("tokio", &[]),
+            node("once_cell", &[]),
+        ];
+        for index in [0, 1, 2, 4] {
+            graph[index].local = true;
+        }
+        let seeds = [true, false, false, false, false, false, false];
+        let reaches = reaching_runtimes(&graph, &["tokio".to_string()]);
+        let keep = crates_needed(&graph, &seeds, &reaches);
+        let kept: Vec<&str> =
+            graph.iter().zip(&keep).filter(|(_, k)| **k).map(|(n, _)| n.name.as_str()).collect();
+        // model: a direct dependency of the seed; codegen (and so gimli): behind it, reaching
+        // no runtime; rt: reaches tokio, so its own dependencies (a `Lazy<Runtime>`) stay.
+        assert_eq!(kept, ["app", "model", "rt", "tokio", "once_cell"]);
     }
 
     #[test]
