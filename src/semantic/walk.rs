@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ra_ap_hir::{Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
+use ra_ap_hir::{AsAssocItem, Crate, Function, InFile, ModuleDef, PathResolution, ScopeDef, Semantics};
 use ra_ap_ide_db::base_db::SourceDatabase;
 use ra_ap_ide_db::base_db::salsa::Database as _;
 use ra_ap_ide_db::{EditionedFileId, FxHashSet, RootDatabase};
@@ -259,7 +259,7 @@ impl Walker<'_, '_> {
                 let last = path.segment()?.name_ref()?;
                 let named = self.named_like_spawn(last.text());
                 let resolved = if named {
-                    self.sema.resolve_path(&path)
+                    resolve_call_path(&self.sema, &path)
                 } else {
                     // Name resolution only (no type inference): enough for a renamed import.
                     self.sema.scope(path.syntax()).and_then(|scope| scope.speculative_resolve(&path))
@@ -375,13 +375,32 @@ pub(super) fn callee_function(sema: &Semantics<'_, RootDatabase>, call: &ast::Ex
         ast::Expr::MethodCallExpr(call) => sema.resolve_method_call(call),
         ast::Expr::CallExpr(call) => {
             let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
-            match sema.resolve_path(&callee.path()?)? {
+            match resolve_call_path(sema, &callee.path()?)? {
                 PathResolution::Def(ModuleDef::Function(function)) => Some(function),
                 _ => None,
             }
         }
         _ => None,
     }
+}
+
+/// What the path of a call names: by name resolution alone when that finds a free
+/// function, else with the type inference of the body around the call (a method of a type,
+/// `Handle::spawn`, or a path name resolution cannot settle). Inference of a function that
+/// builds deep generic types (a `tower` stack) costs seconds, and a `tokio::spawn(..)` in it
+/// needs none: on linkerd2-proxy, resolving went from 8.4 s to 4.4 s.
+fn resolve_call_path<'db>(
+    sema: &Semantics<'db, RootDatabase>,
+    path: &ast::Path,
+) -> Option<PathResolution<'db>> {
+    if let Some(scope) = sema.scope(path.syntax())
+        && let Some(found @ PathResolution::Def(ModuleDef::Function(function))) =
+            scope.speculative_resolve(path)
+        && function.as_assoc_item(sema.db).is_none()
+    {
+        return Some(found);
+    }
+    sema.resolve_path(path)
 }
 
 /// The function a call inside an item that an attribute macro rewrites calls, resolved in
