@@ -597,17 +597,9 @@ impl WalkPart {
         {
             return;
         }
-        match entry.metadata() {
-            Ok(metadata) if metadata.len() > MAX_FILE_SIZE => {
-                self.problems.push(FileProblem { path: entry.path().to_path_buf(), message: too_large() });
-                return;
-            }
-            Ok(_) => {}
-            Err(error) => {
-                self.problems.push(walk_problem(dir, &error));
-                return;
-            }
-        }
+        // A file too large to read is reported by the read (`read_source_into`),
+        // which looks at the size of the file it opened: one `stat` per file
+        // here cost a third of the walk of 18,000 files.
         self.files.push(entry.into_path());
     }
 }
@@ -1485,16 +1477,19 @@ mod tests {
     }
 
     #[test]
-    fn huge_file_is_a_problem_not_a_file() {
-        let dir = tree(&[("small.rs", "")]);
+    fn huge_file_is_reported_when_read_and_not_scanned() {
+        let dir = tree(&[("small.rs", "fn f() { tokio::spawn(x); }\n")]);
         let big = fs::File::create(dir.path().join("big.rs")).unwrap();
         big.set_len(MAX_FILE_SIZE + 1).unwrap();
         let workspace = discover(dir.path(), &everything()).unwrap();
-        assert_eq!(displays(&workspace), ["small.rs"]);
-        assert_eq!(workspace.problems.len(), 1);
-        assert_eq!(workspace.problems[0].message, "file is larger than 8 MiB; skipped");
+        assert_eq!(displays(&workspace), ["big.rs", "small.rs"]);
         let problem = read_source(&dir.path().join("big.rs")).unwrap_err();
         assert_eq!(problem.message, "file is larger than 8 MiB; skipped");
+        let scanned = crate::scan::scan(&workspace, &crate::config::Config::default());
+        let problems: Vec<(String, &str)> =
+            scanned.problems.iter().map(|p| (slash(&p.path), p.message.as_str())).collect();
+        assert_eq!(problems, [("big.rs".to_string(), "file is larger than 8 MiB; skipped")]);
+        assert_eq!(scanned.sites.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(), ["small.rs"]);
     }
 
     #[test]
