@@ -22,9 +22,9 @@ use crate::discover::{self, SourceFile, TargetKind, Workspace};
 use crate::parse::syntax_edition;
 use crate::parse::tokens::{Token, code_tokens};
 use crate::resolve::catalogue::Catalogue;
-use crate::resolve::table::ModuleTable;
+use crate::resolve::table::{ModuleTable, unparsed_met_on_this_thread};
 use crate::sites::classify::{Classifier, FileMeta};
-use crate::sites::collect::{FileFacts, FileInput, collect_file};
+use crate::sites::collect::{Candidate, FileFacts, FileInput, collect_file};
 use crate::sites::lifetime::Lifetime;
 use crate::sites::model::{Family, FileProblem, SpawnSite, Verdict};
 
@@ -113,8 +113,8 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
     // Classification may need modules whose files the pre-filter skipped (one that
     // only writes `use tokio::task;`): parse those and classify again.
     let classifying = Instant::now();
-    let mut sites = classify(workspace, &table, &catalogue, &facts, config, forced);
-    report_stage("classify", classifying, &format!("{} sites", sites.len()));
+    let mut classified = classify(workspace, &table, &catalogue, &facts, config, forced, &|_, _| true);
+    report_stage("classify", classifying, &format!("{} candidates", classified.len()));
     // Until no resolution asks for a module it has not got: each round parses at
     // least one more file, so this ends. A bound would leave the paths that go
     // through more modules than it allows resolved to nothing, silently.
@@ -129,9 +129,23 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         let round = read_and_collect(workspace, &modules, &indices, None, &needles, config);
         record(round, &mut table, &mut facts, &mut problems);
         let classifying = Instant::now();
-        sites = classify(workspace, &table, &catalogue, &facts, config, forced);
-        report_stage("classify again", classifying, &format!("{} demanded files", indices.len()));
+        // Only what the new files can change: the candidates whose resolution met an
+        // unparsed module, and the new files' own.
+        let again: HashSet<(usize, u32, u32)> =
+            classified.iter().filter(|c| c.provisional).map(|c| c.key).collect();
+        let new_files: HashSet<usize> = indices.iter().copied().collect();
+        let redo = |index: usize, candidate: &Candidate| {
+            new_files.contains(&index) || again.contains(&(index, candidate.start, candidate.end))
+        };
+        classified.retain(|c| !again.contains(&c.key));
+        classified.extend(classify(workspace, &table, &catalogue, &facts, config, forced, &redo));
+        report_stage(
+            "classify again",
+            classifying,
+            &format!("{} demanded files, {} candidates again", indices.len(), again.len()),
+        );
     }
+    let mut sites: Vec<SpawnSite> = classified.into_iter().filter_map(|c| c.site).collect();
     let reported = |index: usize| !workspace.files[index].context_only;
     let context_only: HashSet<&str> =
         workspace.files.iter().filter(|f| f.context_only).map(|f| f.display.as_str()).collect();
@@ -320,7 +334,19 @@ fn record(
     }
 }
 
-/// Every candidate of the parsed files, classified through the table as it stands.
+/// One candidate call, classified.
+struct Classified {
+    /// File index and the call's range.
+    key: (usize, u32, u32),
+    /// `None`: not a spawn.
+    site: Option<SpawnSite>,
+    /// Its resolution met a module whose file is not parsed yet: once that
+    /// file is, it is classified again.
+    provisional: bool,
+}
+
+/// The candidates of the parsed files that `wanted` picks (by file index),
+/// classified through the table as it stands.
 fn classify(
     workspace: &Workspace,
     table: &ModuleTable,
@@ -328,7 +354,8 @@ fn classify(
     facts: &[Option<FileFacts>],
     config: &Config,
     forced: &Forced,
-) -> Vec<SpawnSite> {
+    wanted: &(dyn Fn(usize, &Candidate) -> bool + Sync),
+) -> Vec<Classified> {
     let parsed: Vec<(usize, &FileFacts)> =
         facts.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i, f))).collect();
     let classifier = Classifier::new(
@@ -357,8 +384,10 @@ fn classify(
             found
                 .candidates
                 .iter()
-                .filter_map(move |c| {
+                .filter(move |c| wanted(*index, c))
+                .map(move |c| {
                     let key = (*index, c.start, c.end);
+                    let met_before = unparsed_met_on_this_thread();
                     let site = classifier.classify(found, c, meta);
                     let mut site = match forced.calls.get(&key) {
                         Some(resolved)
@@ -367,13 +396,14 @@ fn classify(
                             classifier.classify_as(found, c, meta, Some(resolved.clone()))
                         }
                         _ => site,
-                    }?;
-                    if let Some(lifetime) = forced.lifetimes.get(&key)
+                    };
+                    if let Some(site) = &mut site
+                        && let Some(lifetime) = forced.lifetimes.get(&key)
                         && site.lifetime.as_ref().is_some_and(|l| l.undecided)
                     {
                         site.lifetime = Some(lifetime.clone());
                     }
-                    Some(site)
+                    Classified { key, site, provisional: unparsed_met_on_this_thread() != met_before }
                 })
                 .collect::<Vec<_>>()
         })

@@ -7,6 +7,7 @@
 //! lands on a local item. The absolute path it ends on is what `catalogue`
 //! matches.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -33,6 +34,18 @@ pub enum Resolution {
     Missing,
     /// The syntax tier cannot tell; the reason says why.
     Unknown(String),
+}
+
+thread_local! {
+    /// How many times resolutions on this thread met a file module left unparsed.
+    static UNPARSED_MET: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many times resolutions on this thread have met a file module the
+/// pre-filter left unparsed: a caller compares two readings to tell whether
+/// what it resolved in between can change once more files are parsed.
+pub fn unparsed_met_on_this_thread() -> u64 {
+    UNPARSED_MET.with(Cell::get)
 }
 
 /// Where a path is written: its module and the blocks around it.
@@ -84,6 +97,12 @@ impl ModuleTable {
     /// The file modules resolutions looked into without finding them parsed, since the last call.
     pub fn take_unparsed_hits(&self) -> HashSet<Vec<String>> {
         std::mem::take(&mut *self.unparsed_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Records that a resolution needed a file module that is not parsed.
+    fn hit_unparsed(&self, module: Vec<String>) {
+        UNPARSED_MET.with(|met| met.set(met.get() + 1));
+        self.unparsed_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(module);
     }
 
     pub fn is_workspace_crate(&self, key: &str) -> bool {
@@ -289,7 +308,7 @@ impl ModuleTable {
         let Some(names) = self.modules.get(&target) else {
             if self.files.contains(&target) {
                 // The scan parses the file and resolves again.
-                self.unparsed_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(target);
+                self.hit_unparsed(target);
             }
             return None;
         };
@@ -356,10 +375,7 @@ impl ModuleTable {
         let module = &path[..split];
         if !self.modules.contains_key(module) {
             // The pre-filter skipped the module's file; the scan parses it and asks again.
-            self.unparsed_hits
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .insert(module.to_vec());
+            self.hit_unparsed(module.to_vec());
             return Resolution::Local;
         }
         let name = &path[split];
