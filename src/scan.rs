@@ -341,7 +341,8 @@ struct Classified {
     /// `None`: not a spawn.
     site: Option<SpawnSite>,
     /// Its resolution met a module whose file is not parsed yet: once that
-    /// file is, it is classified again.
+    /// file is, it is classified again. (Counted on the thread that classifies
+    /// it, before and after: classifying a candidate runs nothing in parallel.)
     provisional: bool,
 }
 
