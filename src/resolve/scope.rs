@@ -57,11 +57,16 @@ pub struct Names {
     restricted: HashMap<String, Visibility>,
     /// The visibility of each glob of `globs` that is not `pub`.
     restricted_globs: HashMap<WrittenPath, Visibility>,
+    /// The module calls macros in item position (`thread_local! {..}`,
+    /// `wit_bindgen::generate!(..)`), whose items the syntax tier does not
+    /// read: it may bind names `items` does not list.
+    pub macro_items: bool,
 }
 
 impl Names {
     /// Adds another file's (or cfg branch's) bindings of the same module; first one wins.
     pub fn merge(&mut self, other: Names) {
+        self.macro_items |= other.macro_items;
         for (name, binding) in other.items {
             let visibility = other.restricted.get(&name).copied().unwrap_or(Visibility::Public);
             self.bind(name, binding, visibility);
@@ -161,6 +166,12 @@ impl TreeScopes {
         if !ast::Item::can_cast(node.kind()) {
             return;
         }
+        if node.kind() == SyntaxKind::MACRO_CALL {
+            if let Some(names) = node.parent().and_then(|parent| self.module_names(&parent)) {
+                names.macro_items = true;
+            }
+            return;
+        }
         let Some(name_entries) = bindings_of(node) else { return };
         if let Some(parent) = node.parent() {
             self.bind_all(&parent, node, name_entries);
@@ -181,18 +192,27 @@ impl TreeScopes {
         }
     }
 
-    fn bind_all(&mut self, parent: &SyntaxNode, item: &SyntaxNode, name_entries: Vec<NameEntry>) {
-        let names = match parent.kind() {
-            SyntaxKind::SOURCE_FILE => &mut self.modules[0].names,
+    /// The names of the module whose item list (or file) is `parent`.
+    fn module_names(&mut self, parent: &SyntaxNode) -> Option<&mut Names> {
+        match parent.kind() {
+            SyntaxKind::SOURCE_FILE => Some(&mut self.modules[0].names),
             SyntaxKind::ITEM_LIST if parent.parent().is_some_and(|p| p.kind() == SyntaxKind::MODULE) => {
                 let range = parent.parent().map(|p| p.text_range()).unwrap_or(parent.text_range());
                 let (start, end): (u32, u32) = (range.start().into(), range.end().into());
                 // Skip the tree's own scope: an inline module at offset 0 starts where it does.
-                match self.modules.iter_mut().skip(1).find(|m| m.start == start && m.end == end) {
-                    Some(module) => &mut module.names,
-                    None => return,
-                }
+                let module = self.modules.iter_mut().skip(1).find(|m| m.start == start && m.end == end)?;
+                Some(&mut module.names)
             }
+            _ => None,
+        }
+    }
+
+    fn bind_all(&mut self, parent: &SyntaxNode, item: &SyntaxNode, name_entries: Vec<NameEntry>) {
+        let names = match parent.kind() {
+            SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST => match self.module_names(parent) {
+                Some(names) => names,
+                None => return,
+            },
             SyntaxKind::STMT_LIST => {
                 let range = parent.text_range();
                 let (start, end) = (range.start().into(), range.end().into());

@@ -194,10 +194,17 @@ impl ModuleTable {
                     && (PRELUDE_CRATES.contains(&name)
                         || self.crates.contains(name)
                         || catalogue.knows_prefix(&segments[..1]));
+                // Any other name may come through a glob, unless the glob is a workspace
+                // module's known not to bring it (`use super::*;` in a test module beside
+                // `use tokio_test::task;`).
                 let brings = |glob: &WrittenPath| {
-                    !crate_name
-                        || self.glob_brings(place.module, place.module, glob, name, &mut HashSet::new())
-                            == Some(true)
+                    let found = self.glob_brings(place.module, place.module, glob, name, &mut HashSet::new());
+                    if crate_name {
+                        return found == Some(true);
+                    }
+                    let into_workspace = (self.module_of(place.module, glob))
+                        .is_some_and(|target| target.first().is_some_and(|c| self.crates.contains(c)));
+                    !(into_workspace && found == Some(false))
                 };
                 // A glob's own path may start with a name another glob brings in, but
                 // the same name is not looked for through the same module's globs again
@@ -315,7 +322,8 @@ impl ModuleTable {
         if names.items.contains_key(name) {
             return Some(names.visibility(name).reaches(&target, importer));
         }
-        let mut unknown = false;
+        // A macro in item position may bind it.
+        let mut unknown = names.macro_items;
         for inner in
             names.globs.iter().filter(|inner| names.glob_visibility(inner).reaches(&target, importer))
         {
@@ -516,6 +524,29 @@ mod tests {
         assert_eq!(resolve(&table, "lib::child", "tokio::spawn"), defined("lib::helpers::spawn"));
         // `rt` comes through the root's private glob, which `lib::child` sees too.
         assert_eq!(resolve(&table, "lib::child", "rt::spawn"), defined("lib::inner::rt::spawn"));
+    }
+
+    #[test]
+    fn a_workspace_glob_that_cannot_bring_a_name_does_not_hide_a_dependency() {
+        // `tokio_test` is a dependency the syntax tier knows nothing of; the parent
+        // module the test module globs binds no such name, so it is that crate.
+        let beside_parent = table(&[
+            ("app", "use tokio::sync::mpsc;\nmod tests;\n"),
+            ("app::tests", "use super::*;\nuse tokio_test::task;\n"),
+        ]);
+        assert_eq!(
+            resolve(&beside_parent, "app::tests", "task::spawn"),
+            Resolution::External(["tokio_test", "task", "spawn"].map(String::from).to_vec())
+        );
+        // A glob into a crate the syntax tier cannot read, or into a module whose macros
+        // write items it does not read, may still bring it.
+        let with_external_glob = table(&[("app", "use other::*;\nuse tokio_test::task;\n")]);
+        assert!(matches!(resolve(&with_external_glob, "app", "task::spawn"), Resolution::Unknown(_)));
+        let beside_macros = table(&[
+            ("app", "thread_local! { static X: u8 = 0; }\nmod tests;\n"),
+            ("app::tests", "use super::*;\nuse tokio_test::task;\n"),
+        ]);
+        assert!(matches!(resolve(&beside_macros, "app::tests", "task::spawn"), Resolution::Unknown(_)));
     }
 
     #[test]
