@@ -198,10 +198,22 @@ impl ModuleTable {
                 // module's known not to bring it (`use super::*;` in a test module beside
                 // `use tokio_test::task;`).
                 let brings = |glob: &WrittenPath| {
-                    let found = self.glob_brings(place.module, place.module, glob, name, &mut HashSet::new());
                     if crate_name {
+                        let found = self.glob_brings(
+                            place.module,
+                            place.module,
+                            glob,
+                            name,
+                            false,
+                            &mut HashSet::new(),
+                        );
                         return found == Some(true);
                     }
+                    if segments.len() == 1 {
+                        return true;
+                    }
+                    let found =
+                        self.glob_brings(place.module, place.module, glob, name, true, &mut HashSet::new());
                     let into_workspace = (self.module_of(place.module, glob))
                         .is_some_and(|target| target.first().is_some_and(|c| self.crates.contains(c)));
                     !(into_workspace && found == Some(false))
@@ -292,8 +304,10 @@ impl ModuleTable {
 
     /// Whether the module `glob` opens (written in `module`) binds `name`,
     /// itself or through its own globs, followed to a fixed point: `Some(true)`
-    /// it does, `Some(false)` it does not or opens an external crate, `None`
-    /// the syntax tier cannot tell (a module it did not read). A glob brings
+    /// it does, `Some(false)` it does not (or opens an external crate, unless
+    /// `external_may_bring`), `None` the syntax tier cannot tell (a module it
+    /// did not read, an external crate's glob when `external_may_bring`, a
+    /// module whose macros write items it does not read). A glob brings
     /// only what `importer`, the module that asks, can see: not the private
     /// `extern crate std;` of another crate's root, nor what a private glob
     /// of a module outside the importer's own brings there.
@@ -303,11 +317,12 @@ impl ModuleTable {
         module: &[String],
         glob: &WrittenPath,
         name: &str,
+        external_may_bring: bool,
         seen: &mut HashSet<Vec<String>>,
     ) -> Option<bool> {
         let target = self.module_of(module, glob)?;
         if !self.crates.contains(target.first()?) {
-            return Some(false);
+            return (!external_may_bring).then_some(false);
         }
         if !seen.insert(target.clone()) {
             return Some(false);
@@ -327,7 +342,7 @@ impl ModuleTable {
         for inner in
             names.globs.iter().filter(|inner| names.glob_visibility(inner).reaches(&target, importer))
         {
-            match self.glob_brings(importer, &target, inner, name, seen) {
+            match self.glob_brings(importer, &target, inner, name, external_may_bring, seen) {
                 Some(true) => return Some(true),
                 Some(false) => {}
                 None => unknown = true,
@@ -542,6 +557,12 @@ mod tests {
         // write items it does not read, may still bring it.
         let with_external_glob = table(&[("app", "use other::*;\nuse tokio_test::task;\n")]);
         assert!(matches!(resolve(&with_external_glob, "app", "task::spawn"), Resolution::Unknown(_)));
+        // Nor is a glob into a workspace module that opens an external crate's glob.
+        let beside_external = table(&[
+            ("app", "pub use tokio::task::*;\nmod tests;\n"),
+            ("app::tests", "use super::*;\nuse tokio_test::task;\n"),
+        ]);
+        assert!(matches!(resolve(&beside_external, "app::tests", "task::spawn"), Resolution::Unknown(_)));
         let beside_macros = table(&[
             ("app", "thread_local! { static X: u8 = 0; }\nmod tests;\n"),
             ("app::tests", "use super::*;\nuse tokio_test::task;\n"),
