@@ -196,27 +196,21 @@ impl ModuleTable {
                         || catalogue.knows_prefix(&segments[..1]));
                 // Any other name may come through a glob, unless the glob is a workspace
                 // module's known not to bring it (`use super::*;` in a test module beside
-                // `use tokio_test::task;`).
+                // `use tokio_test::task;`): asked with an external crate's glob taken to
+                // bring any name, `glob_brings` says no only for such a module.
                 let brings = |glob: &WrittenPath| {
-                    if crate_name {
-                        let found = self.glob_brings(
-                            place.module,
-                            place.module,
-                            glob,
-                            name,
-                            false,
-                            &mut HashSet::new(),
-                        );
-                        return found == Some(true);
-                    }
-                    if segments.len() == 1 {
+                    if !crate_name && segments.len() == 1 {
                         return true;
                     }
-                    let found =
-                        self.glob_brings(place.module, place.module, glob, name, true, &mut HashSet::new());
-                    let into_workspace = (self.module_of(place.module, glob))
-                        .is_some_and(|target| target.first().is_some_and(|c| self.crates.contains(c)));
-                    !(into_workspace && found == Some(false))
+                    let found = self.glob_brings(
+                        place.module,
+                        place.module,
+                        glob,
+                        name,
+                        !crate_name,
+                        &mut HashSet::new(),
+                    );
+                    if crate_name { found == Some(true) } else { found != Some(false) }
                 };
                 // A glob's own path may start with a name another glob brings in, but
                 // the same name is not looked for through the same module's globs again
