@@ -265,22 +265,20 @@ pub fn discover(path: &Path, filter: &FileFilter) -> Result<Workspace, DiscoverE
 
 /// Reads a file as UTF-8 text.
 pub fn read_source(path: &Path) -> Result<String, FileProblem> {
-    let problem = |message: String| FileProblem { path: path.to_path_buf(), message };
-    let mut file = fs::File::open(path).map_err(|error| problem(format!("cannot read: {error}")))?;
-    let len = file.metadata().map_err(|error| problem(format!("cannot read: {error}")))?.len();
-    if len > MAX_FILE_SIZE {
-        return Err(problem(too_large()));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
-    file.read_to_end(&mut bytes).map_err(|error| problem(format!("cannot read: {error}")))?;
-    String::from_utf8(bytes).map_err(|error| {
-        problem(format!("not valid UTF-8 (first bad byte at offset {})", error.utf8_error().valid_up_to()))
-    })
+    let mut bytes = Vec::new();
+    read_bytes_into(path, &mut bytes)?;
+    String::from_utf8(bytes).map_err(|error| not_utf8(path, error.utf8_error()))
 }
 
 /// Reads a file as UTF-8 text into `buffer` (cleared first), which a caller
 /// reading many files reuses: a fresh allocation per file costs page faults.
 pub fn read_source_into<'b>(path: &Path, buffer: &'b mut Vec<u8>) -> Result<&'b str, FileProblem> {
+    read_bytes_into(path, buffer)?;
+    std::str::from_utf8(buffer).map_err(|error| not_utf8(path, error))
+}
+
+/// Reads a file's bytes into `buffer` (cleared first), up to the size limit.
+fn read_bytes_into(path: &Path, buffer: &mut Vec<u8>) -> Result<(), FileProblem> {
     let problem = |message: String| FileProblem { path: path.to_path_buf(), message };
     buffer.clear();
     let file = fs::File::open(path).map_err(|error| problem(format!("cannot read: {error}")))?;
@@ -295,9 +293,14 @@ pub fn read_source_into<'b>(path: &Path, buffer: &'b mut Vec<u8>) -> Result<&'b 
     if buffer.len() as u64 > MAX_FILE_SIZE {
         return Err(problem(too_large()));
     }
-    std::str::from_utf8(buffer).map_err(|error| {
-        problem(format!("not valid UTF-8 (first bad byte at offset {})", error.valid_up_to()))
-    })
+    Ok(())
+}
+
+fn not_utf8(path: &Path, error: std::str::Utf8Error) -> FileProblem {
+    FileProblem {
+        path: path.to_path_buf(),
+        message: format!("not valid UTF-8 (first bad byte at offset {})", error.valid_up_to()),
+    }
 }
 
 /// Reads the files that exist among `paths`, for the rewrite; a missing file
