@@ -90,6 +90,10 @@ pub struct Package {
     /// Whether `cargo publish` may publish it (`publish = false` says no).
     pub publishable: bool,
     pub targets: Vec<Target>,
+    /// Set when only other members' tests use it (every member that depends on
+    /// it does so as a dev-dependency): its code is production code that serves
+    /// tests, named as test support. Says who uses it.
+    pub only_for_tests: Option<String>,
 }
 
 /// A `rust-version` as a manifest declares it; the patch level never decides
@@ -422,6 +426,7 @@ fn discover_cargo(root: &Path, manifest: &Path, filter: &FileFilter) -> Result<W
                 .map(|version| RustVersion { major: version.major, minor: version.minor }),
             publishable: member.publish.as_ref().is_none_or(|registries| !registries.is_empty()),
             targets,
+            only_for_tests: only_for_tests(&metadata.packages, &member.name),
         });
     }
     for (index, &outside) in outside.iter().enumerate() {
@@ -686,6 +691,23 @@ fn walk_problem(dir: &Path, error: &ignore::Error) -> FileProblem {
         }
     }
     FileProblem { path: path_of(error).unwrap_or_else(|| dir.to_path_buf()), message: message_of(error) }
+}
+
+/// Whether only the tests of other members use the member `name`: some member
+/// depends on it, and every member that does so as a dev-dependency.
+fn only_for_tests(members: &[cargo_metadata::Package], name: &str) -> Option<String> {
+    let mut users = Vec::new();
+    for member in members {
+        for dependency in member.dependencies.iter().filter(|d| d.name == name && d.path.is_some()) {
+            if dependency.kind != cargo_metadata::DependencyKind::Development {
+                return None;
+            }
+            users.push(member.name.as_str());
+        }
+    }
+    users.sort_unstable();
+    users.dedup();
+    (!users.is_empty()).then(|| format!("a crate only the tests of {} use", users.join(", ")))
 }
 
 /// Ties a file to the target whose module tree holds it.
@@ -1007,6 +1029,7 @@ impl ManifestCache {
             rust_version,
             publishable,
             targets,
+            only_for_tests: None,
         })
     }
 

@@ -27,6 +27,7 @@ use crate::sites::classify::{Classifier, FileMeta};
 use crate::sites::collect::{Candidate, FileFacts, FileInput, collect_file};
 use crate::sites::lifetime::Lifetime;
 use crate::sites::model::{Family, FileProblem, SpawnSite, Verdict};
+use crate::sites::test_code::{TestGate, declaration_gate};
 
 /// How many rounds of alias discovery run before the scan settles.
 const MAX_ALIAS_ROUNDS: usize = 4;
@@ -57,6 +58,8 @@ pub struct Forced {
     /// it hands its run to in another file. They replace only a lifetime the syntax tier left
     /// undecided.
     pub lifetimes: HashMap<(usize, u32, u32), Lifetime>,
+    /// The files the semantic tier walked: a site skipped in one of them was beyond both tiers.
+    pub analysed: HashSet<usize>,
 }
 
 /// `scan`, with the semantic tier's resolutions.
@@ -113,7 +116,10 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
     // Classification may need modules whose files the pre-filter skipped (one that
     // only writes `use tokio::task;`): parse those and classify again.
     let classifying = Instant::now();
-    let mut classified = classify(workspace, &table, &catalogue, &facts, config, forced, &|_, _| true);
+    let mut gates = DeclaredGates::default();
+    gates.read_for(workspace, &facts);
+    let mut classified =
+        classify(workspace, &table, &catalogue, &facts, &gates, config, forced, &|_, _| true);
     report_stage("classify", classifying, &format!("{} candidates", classified.len()));
     // Until no resolution asks for a module it has not got: each round parses at
     // least one more file, so this ends. A bound would leave the paths that go
@@ -128,6 +134,7 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         }
         let round = read_and_collect(workspace, &modules, &indices, None, &needles, config);
         record(round, &mut table, &mut facts, &mut problems);
+        gates.read_for(workspace, &facts);
         let classifying = Instant::now();
         // Only what the new files can change: the candidates whose resolution met an
         // unparsed module, and the new files' own.
@@ -138,7 +145,7 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
             new_files.contains(&index) || again.contains(&(index, candidate.start, candidate.end))
         };
         classified.retain(|c| !again.contains(&c.key));
-        classified.extend(classify(workspace, &table, &catalogue, &facts, config, forced, &redo));
+        classified.extend(classify(workspace, &table, &catalogue, &facts, &gates, config, forced, &redo));
         report_stage(
             "classify again",
             classifying,
@@ -181,6 +188,95 @@ pub fn scan_with(workspace: &Workspace, config: &Config, forced: &Forced) -> Sca
         problems: all_problems,
         files_read: workspace.files.len(),
         files_parsed: parsed.len(),
+    }
+}
+
+/// A skip reason the syntax tier gave for a receiver it could not type, in a file the
+/// semantic tier walked without resolving the call either: it names both tiers.
+fn both_tiers_failed(reason: &str) -> String {
+    match reason
+        .strip_prefix("the type of ")
+        .and_then(|r| r.strip_suffix(" is not visible to the syntax tier"))
+    {
+        Some(what) => format!("neither tier could type {what}"),
+        None => match reason.strip_suffix(" from the syntax tier") {
+            Some(hides) => format!("{hides} from both tiers"),
+            None => reason.to_string(),
+        },
+    }
+}
+
+/// The `cfg` gates on the `mod` declarations that bring each file with candidate calls
+/// into its crate (`#[cfg(test)] mod tests;` makes `tests.rs` test code), by file index.
+///
+/// Read by walking the module path from the target's root file down, through inline
+/// modules and out-of-line declarations, reading each file on the way (open buffers
+/// first). Only files with candidates are asked about, so only their ancestors are read.
+#[derive(Debug, Default)]
+struct DeclaredGates {
+    by_file: HashMap<usize, Option<TestGate>>,
+}
+
+impl DeclaredGates {
+    fn get(&self, index: usize) -> Option<&TestGate> {
+        self.by_file.get(&index).and_then(Option::as_ref)
+    }
+
+    /// Reads the gates of the parsed files with candidates that have none yet.
+    fn read_for(&mut self, workspace: &Workspace, facts: &[Option<FileFacts>]) {
+        let wanted: Vec<usize> = (facts.iter().enumerate())
+            .filter(|(index, found)| {
+                found.as_ref().is_some_and(|f| !f.candidates.is_empty()) && !self.by_file.contains_key(index)
+            })
+            .map(|(index, _)| index)
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let by_module: HashMap<(usize, usize, &[String]), &SourceFile> = (workspace.files.iter())
+            .filter_map(|f| Some(((f.package?, f.target?, f.module_path.as_slice()), f)))
+            .collect();
+        let found: Vec<(usize, Option<TestGate>)> = wanted
+            .par_iter()
+            .map(|&index| (index, declared_gate(workspace, &workspace.files[index], &by_module)))
+            .collect();
+        self.by_file.extend(found);
+    }
+}
+
+/// The gate of one file: see [`DeclaredGates`]. A file whose declaration is not found
+/// (outside the module tree, behind `#[path]`) has none.
+fn declared_gate(
+    workspace: &Workspace,
+    file: &SourceFile,
+    by_module: &HashMap<(usize, usize, &[String]), &SourceFile>,
+) -> Option<TestGate> {
+    let (package, target) = (file.package?, file.target?);
+    let root = &workspace.packages[package].targets[target].root;
+    let segments = &file.module_path;
+    if segments.is_empty() || &file.path == root {
+        return None;
+    }
+    let read = |path: &std::path::Path| match workspace.overlay.get(path) {
+        Some(text) => Some(text.clone()),
+        None => discover::read_source(path).ok(),
+    };
+    let mut text = read(root)?;
+    let mut start = 0;
+    let mut gate: Option<TestGate> = None;
+    loop {
+        let step = declaration_gate(&text, syntax_edition(file.edition), &segments[start..]);
+        gate = match (gate, step.gate) {
+            (Some(before), found) => Some(before.or(found)),
+            (None, found) => found,
+        };
+        let next = start + step.declared?;
+        if !step.continues_in_file || next >= segments.len() {
+            return gate;
+        }
+        let holder = by_module.get(&(package, target, &segments[..next]))?;
+        text = read(&holder.path)?;
+        start = next;
     }
 }
 
@@ -239,7 +335,15 @@ fn read_and_collect(
             let parsing = Instant::now();
             let key = workspace.facts_cache.as_ref().map(|_| {
                 let mut hasher = std::hash::DefaultHasher::new();
-                (&text, &modules[index], needles, &config.marker, &config.tracker_types, file.edition)
+                (
+                    &text,
+                    &modules[index],
+                    needles,
+                    &config.marker,
+                    &config.tracker_types,
+                    &config.long_lived_calls,
+                    file.edition,
+                )
                     .hash(&mut hasher);
                 hasher.finish()
             });
@@ -283,6 +387,7 @@ fn collect_text(
         tracker_types: &config.tracker_types,
         // The tokens' offsets count from the byte order mark.
         tokens: tokens.filter(|_| bom == 0),
+        long_lived_calls: &config.long_lived_calls,
     };
     let mut found = collect_file(input);
     // corral's own helper is where tracked spawns start: its names count, its calls are no sites.
@@ -348,11 +453,13 @@ struct Classified {
 
 /// The candidates of the parsed files that `wanted` picks (by file index),
 /// classified through the table as it stands.
+#[allow(clippy::too_many_arguments)]
 fn classify(
     workspace: &Workspace,
     table: &ModuleTable,
     catalogue: &Catalogue,
     facts: &[Option<FileFacts>],
+    gates: &DeclaredGates,
     config: &Config,
     forced: &Forced,
     wanted: &(dyn Fn(usize, &Candidate) -> bool + Sync),
@@ -380,6 +487,8 @@ fn classify(
                 display: &file.display,
                 package: file.package.map(|p| workspace.packages[p].name.as_str()),
                 in_test_dir: file.in_test_dir,
+                declared: gates.get(*index),
+                crate_for_tests: file.package.and_then(|p| workspace.packages[p].only_for_tests.as_deref()),
             };
             let classifier = &classifier;
             found
@@ -398,6 +507,12 @@ fn classify(
                         }
                         _ => site,
                     };
+                    if let Some(site) = &mut site
+                        && let Verdict::Skipped { reason } = &mut site.verdict
+                        && forced.analysed.contains(index)
+                    {
+                        *reason = both_tiers_failed(reason);
+                    }
                     if let Some(site) = &mut site
                         && let Some(lifetime) = forced.lifetimes.get(&key)
                         && site.lifetime.as_ref().is_some_and(|l| l.undecided)

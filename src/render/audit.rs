@@ -62,6 +62,37 @@ pub fn write_audit(audit: &Audit<'_>, out: &mut impl Write) -> std::io::Result<(
             write_site_line(out, root, &outcome.site, evidence)?;
         }
     }
+    // Tracked although corral could not tell how long they run: a drain waits for them.
+    let undecided: Vec<_> = (plan.outcomes.iter())
+        .filter(|o| o.result.as_ref().is_ok_and(|c| c.is_tracked()))
+        .filter(|o| o.site.lifetime.as_ref().is_some_and(|l| l.undecided))
+        .collect();
+    if !undecided.is_empty() {
+        writeln!(
+            out,
+            "tracked, lifetime undecided ({}): check that each ends before a drain waits for it:",
+            undecided.len()
+        )?;
+        for outcome in undecided {
+            write_site_line(
+                out,
+                root,
+                &outcome.site,
+                outcome.site.lifetime.as_ref().map(|l| l.evidence.as_str()),
+            )?;
+        }
+    }
+    let support: Vec<_> = (plan.outcomes.iter()).filter(|o| o.site.context.test_support.is_some()).collect();
+    if !support.is_empty() {
+        writeln!(
+            out,
+            "in test support ({}): production code behind a test cfg, converted; `exclude` it to leave it out:",
+            support.len()
+        )?;
+        for outcome in support {
+            write_site_line(out, root, &outcome.site, outcome.site.context.test_support.as_deref())?;
+        }
+    }
     let not_converted: Vec<_> = plan.outcomes.iter().filter(|o| o.result.is_err()).collect();
     // `init` plans no site: say what stays for `apply`.
     let untouched = count("bare");

@@ -61,6 +61,7 @@ pub(crate) fn bare_method_call() -> SpawnSite {
         statement_start: None,
         wrapper: None,
         wrapper_call: None,
+        test_support: None,
     };
     site
 }

@@ -220,6 +220,24 @@ fn write_audit(
         }
     }
 
+    // Production code that only tests use, in practice: named so that a team can exclude it.
+    let support: Vec<(String, &str)> = sites
+        .iter()
+        .filter(|site| !site.in_test)
+        .filter_map(|site| Some((location(report, site), site.context.test_support.as_deref()?)))
+        .collect();
+    if !support.is_empty() {
+        writeln!(
+            out,
+            "  {} in test support (production code behind a test cfg; `exclude` it to leave it out):",
+            support.len()
+        )?;
+        let width = support.iter().map(|(at, _)| at.chars().count()).max();
+        for (at, why) in &support {
+            writeln!(out, "    {}  {why}", pad(at, width.unwrap_or(0)))?;
+        }
+    }
+
     let exempt: Vec<(String, &str)> = sites
         .iter()
         .filter_map(|site| match &site.verdict {

@@ -322,6 +322,7 @@ mod tests {
                 statement_start: Some(start),
                 wrapper: None,
                 wrapper_call: None,
+                test_support: None,
             },
             source_line: text.into(),
             lifetime: None,

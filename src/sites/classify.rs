@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::collect::{CallShape, Candidate, Field, FileFacts, Holding, Marker, StructFields, TypeTraits};
 use super::model::{Capture, Family, MethodContext, SiteContext, SpawnSite, Verdict};
 use super::receiver::{Receiver, ReceiverRoot};
+use super::test_code::TestGate;
 use crate::resolve::catalogue::{Catalogue, MakeFamily, ValueKind, method_family, method_result};
 use crate::resolve::path::WrittenPath;
 use crate::resolve::scope::Names;
@@ -28,6 +29,10 @@ pub struct FileMeta<'a> {
     pub display: &'a str,
     pub package: Option<&'a str>,
     pub in_test_dir: bool,
+    /// The `cfg` gate on the `mod` declarations that bring the file in (see `test_code`).
+    pub declared: Option<&'a TestGate>,
+    /// Set when only other members' tests depend on the file's crate: why.
+    pub crate_for_tests: Option<&'a str>,
 }
 
 /// Everything classification reads, built once for the workspace.
@@ -162,7 +167,9 @@ impl<'a> Classifier<'a> {
             }
             other => other,
         };
-        let in_test = candidate.context.in_test_code || file.in_test_dir;
+        let in_test = candidate.context.in_test_code
+            || file.in_test_dir
+            || file.declared.is_some_and(TestGate::is_test);
         let (family, verdict) = match outcome {
             Outcome::NotASpawn => return None,
             Outcome::Tracked(family) => (family, Verdict::AlreadyTracked),
@@ -207,7 +214,15 @@ impl<'a> Classifier<'a> {
             verdict,
             handle: candidate.handle,
             in_test,
-            context: self.site_context(candidate),
+            context: SiteContext {
+                test_support: (candidate.context.test_support.clone())
+                    .or_else(|| {
+                        file.declared.filter(|gate| !gate.is_test()).map(|gate| gate.why().to_string())
+                    })
+                    .or_else(|| file.crate_for_tests.map(str::to_string))
+                    .filter(|_| !in_test),
+                ..self.site_context(candidate)
+            },
             source_line: candidate.source_line.clone(),
             lifetime: candidate.lifetime.clone(),
         })
@@ -430,6 +445,7 @@ impl<'a> Classifier<'a> {
             statement_start: candidate.context.statement_start,
             wrapper: self.wrapper(candidate),
             wrapper_call: self.wrapper_call(candidate),
+            test_support: None,
         }
     }
 
@@ -553,6 +569,7 @@ mod tests {
                     marker: "spawn-exempt",
                     tracker_types: &tracker_types,
                     tokens: None,
+                    long_lived_calls: &[],
                 })
             })
             .collect();
@@ -565,7 +582,13 @@ mod tests {
         }
         let catalogue = Catalogue::new(&[], &tracker_types);
         let classifier = Classifier::new(&table, &catalogue, facts.iter(), "crate::tasks", false, Vec::new());
-        let meta = FileMeta { display: "src/lib.rs", package: None, in_test_dir: false };
+        let meta = FileMeta {
+            display: "src/lib.rs",
+            package: None,
+            in_test_dir: false,
+            declared: None,
+            crate_for_tests: None,
+        };
         facts
             .iter()
             .flat_map(|found| found.candidates.iter().map(move |c| (found, c)))

@@ -5,6 +5,7 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast, ast::HasAttrs, ast::HasName};
 
 use super::model::{Enclosing, EnclosingKind, HandleUse, SelfKind};
+use super::test_code::{TestGate, cfg_gate};
 use super::trees::TreeSet;
 
 /// What `context_of` finds; the impl's struct is named for the tracker lookup.
@@ -15,6 +16,9 @@ pub struct CallContext {
     /// Outermost first.
     pub enclosing: Vec<Enclosing>,
     pub in_test_code: bool,
+    /// Set when an item around the call compiles for tests and in another configuration
+    /// (`#[cfg(any(test, feature = "x"))]`): production code that tests use.
+    pub test_support: Option<String>,
     /// File range of the statement (or item, arm, field) an exempt comment annotates.
     pub anchor: (u32, u32),
     /// See `SiteContext::statement_start`.
@@ -61,8 +65,10 @@ pub fn context_of(trees: &TreeSet, tree: usize, call: &SyntaxNode) -> CallContex
             context.anchor = (start, end);
             anchor_found = true;
         }
-        if has_test_attribute(&node) {
-            context.in_test_code = true;
+        match test_attribute(&node) {
+            Some(TestGate::Test(_)) => context.in_test_code = true,
+            Some(TestGate::Support(why)) => _ = context.test_support.get_or_insert(why),
+            None => {}
         }
         if in_function {
             continue;
@@ -164,38 +170,22 @@ fn method_of(function: &ast::Fn) -> Option<MethodSyntax> {
     Some(MethodSyntax { self_type: self_ty.syntax().text().to_string(), self_name, self_kind })
 }
 
-/// `#[test]`, `#[tokio::test]`, `#[rstest]`..., and `#[cfg(test)]` (not `cfg(not(test))`).
-fn has_test_attribute(node: &SyntaxNode) -> bool {
-    let Some(item) = ast::AnyHasAttrs::cast(node.clone()) else { return false };
-    item.attrs().any(|attr| {
-        let Some(meta) = attr.meta() else { return false };
-        if let ast::Meta::CfgMeta(cfg) = &meta {
-            let text: String =
-                cfg.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
-            return cfg_mentions_test(text.strip_prefix("cfg").unwrap_or(&text));
-        }
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`... and `#[cfg(test)]`: test code; a `cfg` that
+/// also holds outside tests (`any(test, feature = "x")`): test support.
+fn test_attribute(node: &SyntaxNode) -> Option<TestGate> {
+    let item = ast::AnyHasAttrs::cast(node.clone())?;
+    let test_function = item.attrs().filter_map(|attr| attr.meta()).any(|meta| {
         let Some(path) = meta.path() else { return false };
         let last =
             path.segment().and_then(|s| s.name_ref()).map(|n| n.text().to_string()).unwrap_or_default();
         last == "test"
             || last.starts_with("test_")
             || matches!(last.as_str(), "rstest" | "wasm_bindgen_test" | "quickcheck")
-    })
-}
-
-fn cfg_mentions_test(args: &str) -> bool {
-    let mut rest = args;
-    while let Some(at) = rest.find("test") {
-        let before = &rest[..at];
-        let after = &rest[at + 4..];
-        let word_start = !before.ends_with(|c: char| c.is_alphanumeric() || c == '_');
-        let word_end = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_');
-        if word_start && word_end && !before.ends_with("not(") {
-            return true;
-        }
-        rest = after;
+    });
+    if test_function {
+        return Some(TestGate::Test("#[test]".to_string()));
     }
-    false
+    cfg_gate(&item)
 }
 
 /// What the code does with the value of the call expression.

@@ -10,4 +10,5 @@ pub mod context;
 pub mod lifetime;
 pub mod model;
 pub mod receiver;
+pub mod test_code;
 pub mod trees;

@@ -230,6 +230,11 @@ pub struct SiteContext {
     /// spawns, what `[[spawn]] argument` names.
     #[serde(skip)]
     pub wrapper_call: Option<(Vec<String>, usize)>,
+    /// Set for production code that compiles for tests and in another configuration
+    /// (`cfg(any(test, feature = "x"))`, a `test-util` feature): the attribute, so that
+    /// `list` and the audit can name it as test support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_support: Option<String>,
 }
 
 /// One call that starts a task or thread.
