@@ -282,6 +282,15 @@ impl ModuleTable {
                 let place = Place { module, blocks: &[] };
                 let mut path = target.clone();
                 path.segments.extend(rest.iter().cloned());
+                // `use tokio::{self, ..};` binds `tokio` to the crate `tokio`: an import
+                // never names itself, so its own first segment is the crate (or the
+                // module) of that name, not the binding again.
+                if !target.global && target.segments.len() == 1 && target.segments[0] == name {
+                    path.global = true;
+                    if self.modules.contains_key(&prefixed(module, &[name.to_string()])) {
+                        return self.follow(catalogue, prefixed(module, &path.segments), depth + 1, walk);
+                    }
+                }
                 self.resolve_at(catalogue, place, &path, depth + 1, walk)
             }
             // A path that ends on a module names no function.

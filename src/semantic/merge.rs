@@ -38,6 +38,7 @@ pub fn forced(workspace: &Workspace, findings: &SemanticFindings) -> Forced {
     }
     forced.names = names.into_iter().collect();
     forced.names.sort();
+    forced.analysed = findings.files.iter().filter_map(|file| index.get(file)).collect();
     forced
 }
 
