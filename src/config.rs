@@ -45,6 +45,10 @@ pub struct Config {
     pub wrappers: WrapperMode,
     /// What the rewrite does with a task that runs until shutdown.
     pub long_lived: LongLivedMode,
+    /// Calls (paths, or a method's name) that run until shutdown, beside the built-in
+    /// catalogue of connection drivers and servers: a task that hands its run to one is
+    /// long-lived (`long-lived-calls = ["my_app::server::run"]`).
+    pub long_lived_calls: Vec<String>,
     /// The baseline file `check` reads (`--baseline`), resolved against the
     /// configuration file's folder.
     pub baseline: Option<PathBuf>,
@@ -121,6 +125,7 @@ impl Default for Config {
             extra_spawns: Vec::new(),
             wrappers: WrapperMode::Body,
             long_lived: LongLivedMode::Exempt,
+            long_lived_calls: Vec::new(),
             baseline: None,
             helper_crate: None,
             source: None,
@@ -227,6 +232,8 @@ struct RawConfig {
     spawn: Vec<RawSpawn>,
     wrappers: Option<WrapperMode>,
     long_lived: Option<LongLivedMode>,
+    #[serde(default)]
+    long_lived_calls: Vec<String>,
     baseline: Option<PathBuf>,
     helper_crate: Option<PathBuf>,
 }
@@ -459,6 +466,7 @@ impl RawConfig {
             extra_spawns,
             wrappers: self.wrappers.unwrap_or_default(),
             long_lived: self.long_lived.unwrap_or_default(),
+            long_lived_calls: self.long_lived_calls,
             baseline: self.baseline.map(|path| file.origin.parent().unwrap_or(Path::new("")).join(path)),
             helper_crate: self.helper_crate,
             source: Some(file.origin.to_path_buf()),

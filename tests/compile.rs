@@ -183,7 +183,13 @@ fn library_and_binary() -> Rewritten {
         ),
         || "the exempt spawn was changed".to_string(),
     );
-    fx.expect(!metrics.contains("use tokio::spawn as go;"), || "the renamed import `go` was kept".into());
+    // The reporter runs until its sink's receiver goes away: a lifecycle-scoped task, so it
+    // is exempted with that as the reason, and its renamed import `go` stays in use.
+    fx.expect(
+        metrics.contains("// spawn-exempt: runs until shutdown: lives as long as sink's peers")
+            && metrics.contains("use tokio::spawn as go;"),
+        || format!("the reporter that ends only when its sink closes was not exempted:\n{metrics}"),
+    );
     fx.expect(fx.text("crates/app-core/src/tasks.rs").starts_with(HEADER), || "no helper in app-core".into());
     let rt = fx.text("crates/app-core/src/rt.rs");
     fx.expect(rt.contains("local.spawn_local(crate::tasks::tracker().track_future(async {}));"), || {
@@ -396,6 +402,39 @@ fn long_lived_tasks() -> Rewritten {
     fx
 }
 
+/// The lifecycle-scoped shapes' test: every task started, the drain must return within
+/// a second, and must have waited for the one bounded task (so the tracker is in use).
+const SHAPES_DRAIN_TEST: &str = r#"use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+#[tokio::test]
+async fn drain_returns_within_a_second_with_every_long_lived_task_running() {
+    let running = shapes::start_all().await;
+    let drained = tokio::time::timeout(Duration::from_secs(1), shapes::tasks::drain()).await;
+    assert!(drained.is_ok(), "drain() waited for a task that never ends");
+    assert!(running.bounded_done.load(Ordering::SeqCst), "drain() did not wait for the bounded task");
+    drop(running);
+}
+"#;
+
+/// (h) Lifecycle-scoped tasks (a channel closing, a send failing, a connection read
+/// until it closes, a ticker, a parked task, a looping thread) are exempted; the one
+/// bounded task is tracked; the service's test drains within a second.
+fn lifecycle_shapes() -> Rewritten {
+    let mut fx = Rewritten::new("long_lived_drain");
+    let lib = fx.text("src/lib.rs");
+    let exempted = lib.matches("// spawn-exempt: runs until shutdown").count();
+    fx.expect(exempted == 8, || format!("expected 8 long-lived tasks exempted, found {exempted}:\n{lib}"));
+    let tracked = lib.matches("crate::tasks::spawn(").count();
+    fx.expect(tracked == 1, || format!("expected the bounded task tracked, found {tracked}:\n{lib}"));
+    fx.passes_ci();
+    std::fs::create_dir_all(fx.root.join("tests")).unwrap();
+    std::fs::write(fx.root.join("tests/drain.rs"), SHAPES_DRAIN_TEST).unwrap();
+    fx.tests_pass("drain_returns_within_a_second_with_every_long_lived_task_running");
+    fx.idempotent();
+    fx
+}
+
 /// One helper crate for the workspace (`helper-crate = "crates/tasks"`): made a
 /// member, depended on through `[workspace.dependencies]`, called by the two
 /// libraries and the binary; no crate gets a module of its own.
@@ -442,6 +481,7 @@ fn rewritten_fixtures_compile() {
         wrapper_callers,
         held_to_ci,
         long_lived_tasks,
+        lifecycle_shapes,
         one_helper_crate,
     ] {
         let started = Instant::now();

@@ -191,7 +191,7 @@ fn lifetimes(run: &Run) -> Vec<String> {
 }
 
 /// A task that hands its run to a function of another file or another crate of the
-/// workspace gets its lifetime from that function's body, one level deep, when the
+/// workspace gets its lifetime from that function's body, followed several calls deep, when the
 /// semantic tier runs; the syntax tier alone reads only functions of the spawn's own file.
 #[test]
 fn the_semantic_tier_reads_the_function_a_task_hands_its_run_to_in_another_file() {
@@ -206,8 +206,8 @@ fn the_semantic_tier_reads_the_function_a_task_hands_its_run_to_in_another_file(
             "drain_in_a_generic_impl: long-lived in `drain()`: loops on `self.jobs.recv()` until it closes",
             "thread_in_another_crate: long-lived in `start()`: loops on `listener.incoming()` until it closes",
             "greeting_that_ends: ends in `greet()`: no loop",
-            // One level: the function read hands its run on, and the note says which one was read.
-            "relay_read_one_level: ends undecided in `relay()`: calls `forward`, whose body corral did not read",
+            // Two levels: the function read hands its run on, and that one is read too.
+            "relay_read_two_levels: ends in `relay()`: in `forward()`: no loop",
             // The file defines `start` twice; resolution tells the two apart.
             "two_methods_of_one_name: long-lived in `start()`: a `loop` with no exit",
             "two_methods_of_one_name: ends in `start()`: no loop",
@@ -222,11 +222,39 @@ fn the_semantic_tier_reads_the_function_a_task_hands_its_run_to_in_another_file(
             "drain_in_a_generic_impl: ends undecided calls `drain`, whose body corral did not read",
             "thread_in_another_crate: ends undecided calls `start`, which this file defines more than once",
             "greeting_that_ends: ends undecided calls `greet`, whose body corral did not read",
-            "relay_read_one_level: ends undecided calls `relay`, whose body corral did not read",
+            "relay_read_two_levels: ends undecided calls `relay`, whose body corral did not read",
             "two_methods_of_one_name: ends undecided calls `start`, which this file defines more than once",
             "two_methods_of_one_name: ends undecided calls `start`, which this file defines more than once",
         ]
     );
+}
+
+/// The lifetime shapes of a real service (DESIGN.md, "Tasks that never end"), each in
+/// both tiers: lifecycle-scoped tasks (a channel closing, a send failing, a connection
+/// read until it closes, per-connection copies), a server run until ctrl-c, the seed's six
+/// exempt tasks, and runs handed on several calls deep across files and crates are
+/// long-lived; an accept loop that leaves on the service's shutdown channel and bounded
+/// work two calls deep end. The syntax tier reads only the spawn's own file, so the runs
+/// handed to other files stay undecided there.
+#[test]
+fn every_lifetime_shape_in_both_tiers() {
+    let (_dir, root) = fixture("lifecycle");
+    let both = Run::of(corral_semantic(&root).args(["list", "--format", "json", "."]));
+    assert!(!both.stderr.contains("unavailable"), "the semantic tier must load: {}", both.stderr);
+    let syntax = Run::of(corral(&root).args(["list", "--syntax-only", "--format", "json", "."]));
+    let text = format!(
+        "both tiers:\n{}\n\nsyntax tier:\n{}\n",
+        lifetimes(&both).join("\n"),
+        lifetimes(&syntax).join("\n")
+    );
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        description => "corral list --format json (both tiers, then --syntax-only) on tests/fixtures/semantic/lifecycle",
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("semantic__lifecycle", text);
+    });
 }
 
 /// With `wrappers = "callers"`, both tiers take the wrappers' callers for

@@ -76,6 +76,7 @@ fn add_wrapper_callers(config: &mut Config, result: &ScanResult) -> bool {
 fn load(path: &Path, config: &Config, progress: &dyn Progress) -> Result<SemanticFindings, String> {
     let options = semantic::Options {
         extra_spawns: config.extra_spawns.iter().map(|s| s.path.clone()).collect(),
+        long_lived_calls: config.long_lived_calls.clone(),
         ..semantic::Options::default()
     };
     let findings = semantic::analyse_with(path, &options, |message: &str| progress.stage(message));

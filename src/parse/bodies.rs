@@ -9,7 +9,7 @@
 //! a candidate call, and, to tell how long a task runs, the bodies of the
 //! functions of the file a task hands its run to. So a body is kept when its
 //! text holds a spawn's name (or a name the file renames one to), or when the
-//! function is named like a name a kept body writes; every other body has its
+//! function is named like a name a kept body writes (to a fixed point); every other body has its
 //! bytes turned to spaces, line breaks kept, so every offset, line and column
 //! of the file stays where it was.
 //!
@@ -34,18 +34,33 @@ pub fn blank_unread_bodies<'t>(text: &'t str, tokens: &[Token], words: &[String]
     let Some(bodies) = function_bodies(text, tokens) else { return Cow::Borrowed(text) };
     let mut kept: Vec<bool> =
         bodies.iter().map(|body| super::holds_any_word(&text[body.start..body.end], words)).collect();
-    // The names the kept bodies write: a task may hand its run to a function of that name.
-    let written: HashSet<&str> = (bodies.iter().zip(&kept))
-        .filter(|(_, kept)| **kept)
-        .flat_map(|(body, _)| {
+    // The names the kept bodies write: a task may hand its run to a function of that name,
+    // and that one to another (the lifetime reading follows a few calls deep), so to a
+    // fixed point: each round keeps at least one more body, or ends.
+    let mut written: HashSet<&str> = HashSet::new();
+    let mut read = vec![false; bodies.len()];
+    loop {
+        let fresh: Vec<usize> = (0..bodies.len()).filter(|&index| kept[index] && !read[index]).collect();
+        for index in fresh {
+            read[index] = true;
+            let body = &bodies[index];
             let first = tokens.partition_point(|t| t.start < body.start);
-            tokens[first..].iter().take_while(|t| t.end <= body.end)
-        })
-        .filter(|token| matches!(token.kind, TokenKind::Ident | TokenKind::RawIdent))
-        .map(|token| text[token.start..token.end].trim_start_matches("r#"))
-        .collect();
-    for (body, kept) in bodies.iter().zip(kept.iter_mut()) {
-        *kept = *kept || written.contains(body.name.trim_start_matches("r#"));
+            written.extend(
+                (tokens[first..].iter().take_while(|t| t.end <= body.end))
+                    .filter(|token| matches!(token.kind, TokenKind::Ident | TokenKind::RawIdent))
+                    .map(|token| text[token.start..token.end].trim_start_matches("r#")),
+            );
+        }
+        let mut grew = false;
+        for (body, kept) in bodies.iter().zip(kept.iter_mut()) {
+            if !*kept && written.contains(body.name.trim_start_matches("r#")) {
+                *kept = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
     }
     if kept.iter().all(|&k| k) {
         return Cow::Borrowed(text);
@@ -175,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn keeps_bodies_that_spawn_and_the_functions_they_hand_a_task_to() {
+    fn keeps_bodies_that_spawn_and_the_functions_their_run_reaches() {
         let text = "fn start() {\n    tokio::spawn(run(1));\n}\n\
                     async fn run(n: u8) {\n    loop { tick(n).await }\n}\n\
                     fn tick(n: u8) -> u8 {\n    n + 1\n}\n\
@@ -185,8 +200,9 @@ mod tests {
         assert_eq!(out.lines().count(), text.lines().count());
         // `start` spawns, `run` is what it hands its task to: both kept.
         assert!(out.contains("tokio::spawn(run(1));") && out.contains("loop { tick(n).await }"));
-        // `tick` is only called from `run`, one level further: blanked, as is `get`.
-        assert!(out.contains("fn tick(n: u8) -> u8 {\n         \n}"), "{out}");
+        // `tick` is called from `run`, one level further: kept too (the reading follows a
+        // task's run several calls deep); `get`, called from no kept body, is blanked.
+        assert!(out.contains("fn tick(n: u8) -> u8 {\n    n + 1\n}"), "{out}");
         assert!(out.contains("fn r#get(&self) -> u8 {") && !out.contains("len()"), "{out}");
         assert!(out.contains("fn declared(&self);"));
     }

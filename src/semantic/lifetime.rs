@@ -8,18 +8,22 @@
 //! `hir::Function`, takes that function's source from its own file, and reads the body one
 //! level deep, as the syntax tier reads a function of the task's file.
 
-use ra_ap_hir::{AsAssocItem, AssocItem, AssocItemContainer, Function, HasSource, Impl, Semantics};
+use ra_ap_hir::{AsAssocItem, AssocItem, AssocItemContainer, Function, Impl, Semantics};
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 
 use super::walk::{callee_function, callee_in_attributes};
-use crate::sites::lifetime::{Lifetime, classify_function, classify_task, task_call};
+use crate::sites::lifetime::{Lifetime, TaskReader};
 
 /// How long the task that the spawn call `spawn` (or a call that may be one) starts runs,
-/// read through the function the task hands its run to. `None` when the syntax tier decides
-/// alone, when the task hands its run to no call, or when that call does not resolve to a
-/// function this tier can read.
-pub(super) fn task_lifetime(sema: &Semantics<'_, RootDatabase>, spawn: &SyntaxNode) -> Option<Lifetime> {
+/// read through the functions the task hands its run to, across the workspace and as many
+/// calls deep as the syntax tier follows within a file. `None` when the syntax tier decides
+/// alone, or when this tier decides no more than it does.
+pub(super) fn task_lifetime(
+    sema: &Semantics<'_, RootDatabase>,
+    reader: &TaskReader,
+    spawn: &SyntaxNode,
+) -> Option<Lifetime> {
     // The syntax tier takes the first argument for the task: the same one is read here, so
     // that both tiers speak of the same task.
     let args = match ast::Expr::cast(spawn.clone())? {
@@ -28,14 +32,17 @@ pub(super) fn task_lifetime(sema: &Semantics<'_, RootDatabase>, spawn: &SyntaxNo
         _ => return None,
     };
     let task = args.args().next()?;
-    if !classify_task(&task).undecided {
+    if !reader.classify_with(&task, None).undecided {
         return None;
     }
-    let call = task_call(&task)?;
-    let function = (callee_function(sema, &call))
-        .or_else(|| callee_in_attributes(sema, &call))
-        .or_else(|| inherent_method(sema, &call))?;
-    read(sema.db, function)
+    let resolve = |call: &ast::Expr| -> Option<ast::Fn> {
+        let function = (callee_function(sema, call))
+            .or_else(|| callee_in_attributes(sema, call))
+            .or_else(|| inherent_method(sema, call))?;
+        readable(sema, function)
+    };
+    let lifetime = reader.classify_with(&task, Some(&resolve));
+    (!lifetime.undecided).then_some(lifetime)
 }
 
 /// The inherent method a method call names, found by the receiver's type. Inference can know
@@ -60,8 +67,9 @@ fn inherent_method(sema: &Semantics<'_, RootDatabase>, call: &ast::Expr) -> Opti
     methods.next().is_none().then_some(method)
 }
 
-/// Reads a function of the workspace's own crates as the task, one level deep.
-fn read(db: &RootDatabase, function: Function) -> Option<Lifetime> {
+/// The source of a function of the workspace's own crates, to read as the task's run.
+fn readable(sema: &Semantics<'_, RootDatabase>, function: Function) -> Option<ast::Fn> {
+    let db = sema.db;
     // A dependency's function is often a constructor of a future or a builder, whose body
     // is not the run: only the workspace's own code is read, as the syntax tier reads it.
     if !function.module(db).krate(db).origin(db).is_local() {
@@ -73,10 +81,11 @@ fn read(db: &RootDatabase, function: Function) -> Option<Lifetime> {
     {
         return None;
     }
-    let source = function.source(db)?;
+    // Through `sema`, so that the calls in its body resolve in turn.
+    let source = sema.source(function)?;
     // A function a macro writes has no text of its own to quote in evidence.
     if source.file_id.is_macro() || source.value.body().is_none() {
         return None;
     }
-    Some(classify_function(&source.value))
+    Some(source.value)
 }

@@ -32,6 +32,8 @@ pub struct Options {
     pub force_stub_std: bool,
     /// Worker threads for indexing (0: one per core, at most eight).
     pub threads: usize,
+    /// Calls the configuration names as running until shutdown (`long-lived-calls`).
+    pub long_lived_calls: Vec<String>,
 }
 
 impl Options {

@@ -16,6 +16,7 @@ use super::lifetime;
 use super::prune::Candidates;
 use super::targets::Targets;
 use super::{GlobImport, Options, Resolution, SemanticCall, SemanticFindings};
+use crate::sites::lifetime::TaskReader;
 
 /// How deep macro expansions are followed (a macro whose expansion calls a macro ...).
 const MAX_EXPANSION_DEPTH: u32 = 16;
@@ -61,7 +62,15 @@ pub(super) fn resolve_workspace(
     // trees it keeps only as a cache (see `load::prime`).
     let mut parts: Vec<Part> = Vec::new();
     for batch in wanted.chunks(RESOLVE_BATCH) {
-        parts.extend(resolve_files(db, vfs, &targets, &needles, candidates, batch));
+        parts.extend(resolve_files(
+            db,
+            vfs,
+            &targets,
+            &needles,
+            &options.long_lived_calls,
+            candidates,
+            batch,
+        ));
         db.trigger_lru_eviction();
     }
     let mut calls = BTreeMap::new();
@@ -101,6 +110,7 @@ fn resolve_files(
     vfs: &ra_ap_vfs::Vfs,
     targets: &Targets,
     needles: &[String],
+    long_lived_calls: &[String],
     candidates: &Candidates,
     files: &[EditionedFileId],
 ) -> Vec<Part> {
@@ -124,6 +134,7 @@ fn resolve_files(
                             vfs,
                             targets,
                             needles: needles.to_vec(),
+                            tasks: TaskReader::with_calls(long_lived_calls),
                             candidates,
                             calls: BTreeMap::new(),
                             panics: 0,
@@ -155,6 +166,9 @@ struct Walker<'a, 'db> {
     vfs: &'a ra_ap_vfs::Vfs,
     targets: &'a Targets,
     needles: Vec<String>,
+    /// Reads the tasks of the spawns found; it keeps the trees it indexed, so it is
+    /// emptied with each batch of files.
+    tasks: TaskReader,
     candidates: &'a Candidates,
     /// By (file, start, end): a call that several expansions share is one call.
     calls: BTreeMap<(PathBuf, u32, u32), SemanticCall>,
@@ -289,7 +303,7 @@ impl Walker<'_, '_> {
         // is read too. A spawn a macro expansion holds is left to the syntax tier's reading of
         // its tokens.
         if !via_macro && matches!(found.resolution, Resolution::Spawn(_) | Resolution::Unresolved) {
-            found.lifetime = lifetime::task_lifetime(&self.sema, node);
+            found.lifetime = lifetime::task_lifetime(&self.sema, &self.tasks, node);
         }
         Some(found)
     }

@@ -38,6 +38,8 @@ pub struct FileInput<'a> {
     pub tracker_types: &'a [String],
     /// The text's code tokens when the pre-filter lexed it already; lexed here otherwise.
     pub tokens: Option<&'a [Token]>,
+    /// Calls the configuration names as running until shutdown (`long-lived-calls`).
+    pub long_lived_calls: &'a [String],
 }
 
 /// What the per-file pass found.
@@ -243,7 +245,7 @@ pub fn collect_file(input: FileInput) -> FileFacts {
     facts.type_traits = type_traits(&types, &tree_scopes[0], input.tracker_types);
 
     let comments = Comments::new(file.syntax(), input.text, input.marker);
-    let mut tasks = TaskReader::default();
+    let mut tasks = TaskReader::with_calls(input.long_lived_calls);
     for (index, tree) in trees.trees.iter().enumerate() {
         for node in &calls[index] {
             let (shape, callee) = match node.kind() {
@@ -721,6 +723,7 @@ mod visibility_tests {
             marker: "spawn-exempt",
             tracker_types: &["TaskTracker".to_string()],
             tokens: None,
+            long_lived_calls: &[],
         });
         let [found] = &facts.structs[..] else { panic!("one struct expected: {:?}", facts.structs) };
         found.fields.iter().map(|f| (f.name.clone(), f.visible_in.as_ref().map(|m| m.join("::")))).collect()
@@ -739,6 +742,7 @@ mod visibility_tests {
             marker: "spawn-exempt",
             tracker_types: &[],
             tokens: None,
+            long_lived_calls: &[],
         });
         let calls: Vec<&str> = facts.candidates.iter().map(|c| c.written_as.as_str()).collect();
         assert_eq!(calls, ["go"]);

@@ -9,12 +9,21 @@
 //! written in another file is beyond what a file's tree shows: the semantic tier resolves the
 //! call the task hands its run to (`task_call`) and reads that function (`classify_function`).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use ra_ap_syntax::{
     AstNode, Edition, SourceFile, SyntaxElement, SyntaxKind, SyntaxNode, TextSize, WalkEvent, ast,
     ast::HasArgList, ast::HasName,
+};
+
+mod catalogue;
+
+use catalogue::{
+    CONNECTION_DRIVERS, ENDING_CALLS, NEVER_CALLS, PROCESS_SIGNAL_WORDS, Runs, SEND_METHODS,
+    SIGNAL_WORD_PREFIXES, SOURCE_METHODS, SOURCE_NAME_WORDS, SOURCE_TYPE_WORDS, TIMER_CALLS, WRAPPER_METHODS,
+    long_running,
 };
 
 /// How long the task a spawn starts runs, as far as its body shows.
@@ -70,51 +79,23 @@ const REASON_WIDTH: usize = 90;
 /// The longest piece of code quoted in evidence.
 const SNIPPET_WIDTH: usize = 40;
 
-/// Methods whose result is the next item of something that ends only when its producer does:
-/// channels (`recv`, `changed`, `notified`), listeners (`accept`, `incoming`), streams (`next`,
-/// `try_next`, `select_next_some`) and intervals (`tick`). A loop over one runs until shutdown.
-const SOURCE_METHODS: &[&str] = &[
-    "accept",
-    "recv",
-    "recv_async",
-    "recv_from",
-    "recv_many",
-    "next",
-    "try_next",
-    "select_next_some",
-    "changed",
-    "tick",
-    "incoming",
-    "notified",
-];
+/// How many calls deep a task's run is followed.
+const MAX_HOPS: usize = 4;
 
-/// Words of a name that make it a source where the call alone does not: `for job in rx`,
-/// `rx.iter()`, and a `next()` that is not awaited (`interval.next()`, but not `lines.next()`).
-const SOURCE_NAME_WORDS: &[&str] =
-    &["rx", "receiver", "inbox", "incoming", "listener", "interval", "ticker", "stream", "subscription"];
-
-/// Words of a parameter's type that make it a source: `jobs: mpsc::Receiver<Job>`.
-const SOURCE_TYPE_WORDS: &[&str] =
-    &["Receiver", "Listener", "Incoming", "Interval", "Stream", "Subscriber", "Subscription"];
-
-/// Beginnings of the words that name a shutdown or cancellation signal: `shutdown_rx`,
-/// `token.cancelled()`, `stop.changed()`, `ctrl_c()`.
-const SIGNAL_WORD_PREFIXES: &[&str] =
-    &["shutdown", "cancel", "stop", "quit", "exit", "term", "close", "kill", "done", "ctrl"];
-
-/// Methods that wrap a task without changing how long it runs: tracing spans, boxing, fusing.
-const WRAPPER_METHODS: &[&str] =
-    &["instrument", "in_current_span", "with_current_subscriber", "boxed", "boxed_local", "fuse"];
+/// Finds the function a call names, so that a task's run is followed into it: the semantic
+/// tier resolves the call across the workspace; `None` leaves it to the call's own file.
+pub type Resolve<'r> = &'r dyn Fn(&ast::Expr) -> Option<ast::Fn>;
 
 /// Classifies the task a spawn starts.
 ///
 /// `task` is the spawned task expression as written: an `async {}`/`async move {}` block, a
 /// closure (`move || { .. }`, for spawn_blocking and threads), a call `run(listener)` /
 /// `self.run()` / `Self::run(x)`, `fut.instrument(span)` or `Box::pin(..)` wrappers, or a
-/// path/variable. Local functions are looked up in the same file (the tree root is reached
-/// through `task.syntax().ancestors()`), one level deep. Lines in evidence count from that root.
+/// path/variable. Functions it hands its run to are looked up in the same file (the tree
+/// root is reached through `task.syntax().ancestors()`) and followed up to `MAX_HOPS` calls
+/// deep. Lines in evidence count from the root of the tree they are in.
 pub fn classify_task(task: &ast::Expr) -> Lifetime {
-    File::of(task.syntax()).classify_task(task)
+    TaskReader::default().classify(task)
 }
 
 /// Classifies the tasks of many spawns, as `classify_task` does one: the file (or macro
@@ -122,41 +103,173 @@ pub fn classify_task(task: &ast::Expr) -> Lifetime {
 /// thousand spawns is not searched a thousand times for the functions they hand their run to.
 #[derive(Default)]
 pub struct TaskReader {
-    files: HashMap<SyntaxNode, File>,
+    files: RefCell<HashMap<SyntaxNode, Rc<File>>>,
+    /// Calls the configuration names as running until shutdown (`long-lived-calls`).
+    configured: Vec<String>,
 }
 
 impl TaskReader {
-    pub fn classify(&mut self, task: &ast::Expr) -> Lifetime {
-        let root = root_of(task.syntax());
-        self.files.entry(root.clone()).or_insert_with(|| File::new(root)).classify_task(task)
+    /// A reader that also knows the configured long-running calls.
+    pub fn with_calls(configured: &[String]) -> TaskReader {
+        TaskReader { files: RefCell::default(), configured: configured.to_vec() }
     }
+
+    pub fn classify(&mut self, task: &ast::Expr) -> Lifetime {
+        self.classify_with(task, None)
+    }
+
+    /// Classifies a task, following its run through the functions `resolve` finds (and
+    /// those of each call's own file).
+    pub fn classify_with(&self, task: &ast::Expr, resolve: Option<Resolve>) -> Lifetime {
+        let reader = Follow { reader: self, resolve };
+        match self.file(task.syntax()).read_task(task, &reader) {
+            Reading::Verdict(lifetime) => lifetime,
+            Reading::HandsTo(call) => reader.follow(&call, 0, &mut Vec::new()),
+        }
+    }
+
+    fn file(&self, node: &SyntaxNode) -> Rc<File> {
+        let root = root_of(node);
+        let mut files = self.files.borrow_mut();
+        files.entry(root.clone()).or_insert_with(|| Rc::new(File::new(root))).clone()
+    }
+}
+
+/// One reading: the reader's files and what resolves calls beyond them.
+struct Follow<'r> {
+    reader: &'r TaskReader,
+    resolve: Option<Resolve<'r>>,
+}
+
+impl Follow<'_> {
+    /// Follows the call a body hands its run to: into the function it names (resolved, or
+    /// one of the call's own file), else what the catalogue knows of it, else undecided.
+    fn follow(&self, call: &ast::Expr, depth: usize, visited: &mut Vec<ast::Fn>) -> Lifetime {
+        if let Some(never) = never_completes(call) {
+            return never;
+        }
+        let function = match self.resolve.and_then(|resolve| resolve(call)) {
+            Some(function) => Ok(function),
+            None => self.reader.file(call.syntax()).function_named(call),
+        };
+        match function {
+            Ok(function) if visited.contains(&function) => {
+                Lifetime::undecided(format!("calls `{}` again, recursively", callee_name(call)))
+            }
+            Ok(_) if depth >= MAX_HOPS => Lifetime::undecided(format!(
+                "calls `{}`, deeper than the {MAX_HOPS} calls corral follows",
+                callee_name(call)
+            )),
+            Ok(function) => {
+                visited.push(function.clone());
+                let lifetime = self.function(&function, depth + 1, visited);
+                visited.pop();
+                lifetime
+            }
+            Err(many) => self.known_call(call).unwrap_or(many),
+        }
+    }
+
+    /// Reads a function's body as the task's, following a call it hands its run to in turn.
+    fn function(&self, function: &ast::Fn, depth: usize, visited: &mut Vec<ast::Fn>) -> Lifetime {
+        let name = function.name().map(|name| name.text().to_string()).unwrap_or_default();
+        if function.ret_type().and_then(|r| r.ty()).is_some_and(|ty| matches!(ty, ast::Type::NeverType(_))) {
+            return Lifetime::long_lived("never returns (`-> !`)".to_string()).within(&name);
+        }
+        let Some(body) = function.body() else {
+            return Lifetime::undecided(format!("calls `{name}`, which has no body to read"));
+        };
+        let lifetime = match self.reader.file(function.syntax()).read(body.syntax(), self) {
+            Reading::Verdict(lifetime) => lifetime,
+            Reading::HandsTo(call) => self.follow(&call, depth, visited),
+        };
+        lifetime.within(&name)
+    }
+
+    /// What the catalogue of long-running calls says of a call corral cannot read.
+    fn known_call(&self, call: &ast::Expr) -> Option<Lifetime> {
+        let path = call_path(call)?;
+        let configured = (self.reader.configured.iter()).any(|name| {
+            path == *name || name.ends_with(&format!("::{path}")) || path.ends_with(&format!("::{name}"))
+        });
+        if configured {
+            return Some(Lifetime::long_lived(format!(
+                "runs `{path}`, which the configuration names as long-running"
+            )));
+        }
+        let entry = long_running(&path, matches!(call, ast::Expr::MethodCallExpr(_)))?;
+        let quoted = shorten_code(&call.syntax().to_string());
+        if let Some(signal) = entry.signal_argument.and_then(|n| call_arguments(call).into_iter().nth(n - 1))
+        {
+            let code = snippet(&signal);
+            return Some(match self.signal_kind(&signal, &self.reader.file(call.syntax())) {
+                Some(Signal::Explicit) => Lifetime::ends(format!("`{quoted}` stops when `{code}` fires")),
+                Some(Signal::Process) => {
+                    Lifetime::long_lived(format!("`{quoted}` runs until a process signal (`{code}`)"))
+                }
+                _ => Lifetime::undecided(format!("`{quoted}` stops on `{code}`, which corral did not read")),
+            });
+        }
+        Some(Lifetime::long_lived(match entry.runs {
+            Runs::Connection => format!("per-connection work: `{quoted}` runs until the connection closes"),
+            Runs::Server => format!("runs a server: `{quoted}`"),
+        }))
+    }
+
+    /// What kind of signal a future written in `file` is, reading a function it calls
+    /// (`shutdown_signal()` that awaits `ctrl_c()`).
+    fn signal_kind(&self, future: &ast::Expr, file: &File) -> Option<Signal> {
+        let kind = signal_of(&future.syntax().to_string())?;
+        let called = Some(peel_await(future.clone()).0)
+            .filter(|call| matches!(call, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)));
+        // A function named for shutdown may wait for a process signal inside.
+        let body = called.and_then(|call| match self.resolve.and_then(|resolve| resolve(&call)) {
+            Some(function) => Some(function),
+            None => file.function_named(&call).ok(),
+        });
+        match body.and_then(|f| f.body()).map(|b| signal_of(&b.syntax().to_string())) {
+            Some(Some(Signal::Process)) => Some(Signal::Process),
+            _ => Some(kind),
+        }
+    }
+}
+
+/// What a future that a task watches stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// A shutdown or cancellation the service fires: draining works once it does.
+    Explicit,
+    /// A signal of the process (`ctrl_c()`, SIGTERM): the drain cannot fire it.
+    Process,
+    /// Something closing (`tx.closed()`): the task lives as long as what it watches.
+    Closing,
+}
+
+/// A `select!` arm's future, parsed on its own, seen through `.await`, `?` and parentheses.
+fn parse_future(future: &str) -> Option<ast::Expr> {
+    let parsed = SourceFile::parse(&format!("fn arm() {{ ({future}).await; }}"), Edition::Edition2021).tree();
+    let awaited = parsed.syntax().descendants().find_map(ast::AwaitExpr::cast)?.expr()?;
+    Some(peel_await(awaited).0)
+}
+
+/// The kind of signal code waits for, if it names one.
+fn signal_of(code: &str) -> Option<Signal> {
+    let lower = code.to_lowercase();
+    if PROCESS_SIGNAL_WORDS.iter().any(|word| lower.contains(word)) || lower.contains("signal(") {
+        return Some(Signal::Process);
+    }
+    if names_signal(&lower) {
+        return Some(Signal::Explicit);
+    }
+    if lower.contains(".closed()") || lower.contains("is_closed") {
+        return Some(Signal::Closing);
+    }
+    None
 }
 
 /// The root of the tree that holds `node`.
 fn root_of(node: &SyntaxNode) -> SyntaxNode {
     node.ancestors().last().unwrap_or_else(|| node.clone())
-}
-
-/// The call a task hands its whole run to, when reading the task comes down to one:
-/// `run(listener)` in `tokio::spawn(run(listener))`, `server.start()` in
-/// `thread::spawn(move || server.start())`, `serve(l)` in `async move { serve(l).await }`.
-///
-/// It is the call `classify_task` looks up among the file's own functions. When the function
-/// is written in another file, `classify_task` leaves the verdict undecided; a caller that can
-/// resolve the call (the semantic tier) reads the function with `classify_function` instead.
-pub fn task_call(task: &ast::Expr) -> Option<ast::Expr> {
-    match File::of(task.syntax()).read_task(task) {
-        Reading::HandsTo(call) => Some(call),
-        Reading::Verdict(_) => None,
-    }
-}
-
-/// Classifies a function's body as the task a spawn hands its run to, one level deep, as
-/// `classify_task` reads a function of the task's own file: a call the body hands its run to
-/// in turn is not read. The evidence starts with "in `name()`: ", and its lines count from the
-/// function's own file (the tree root above `function`).
-pub fn classify_function(function: &ast::Fn) -> Lifetime {
-    File::of(function.syntax()).function(function)
 }
 
 /// What reading a body found: a verdict, or the call it hands its whole run to, which only
@@ -183,9 +296,10 @@ struct Exit {
     anchor: SyntaxNode,
     label: Option<String>,
     is_return: bool,
-    /// Set when the exit is reached only once a source has ended (`None => break` on
-    /// `rx.recv()`): such a loop still runs until shutdown.
-    source_ended: Option<String>,
+    /// Set when the exit is reached only once what the loop serves is gone (`None => break`
+    /// on `rx.recv()`, a failed send, a process signal): such a loop is long-lived, and this
+    /// says why.
+    lasts: Option<String>,
     evidence: String,
 }
 
@@ -199,20 +313,8 @@ struct File {
 }
 
 impl File {
-    /// The file whose tree holds `node`.
-    fn of(node: &SyntaxNode) -> File {
-        File::new(root_of(node))
-    }
-
     fn new(root: SyntaxNode) -> File {
         File { root, text: OnceCell::new(), functions: OnceCell::new() }
-    }
-
-    fn classify_task(&self, task: &ast::Expr) -> Lifetime {
-        match self.read_task(task) {
-            Reading::Verdict(lifetime) => lifetime,
-            Reading::HandsTo(call) => self.follow(&call),
-        }
     }
 
     /// The functions of the tree named `name`, in preorder.
@@ -229,24 +331,39 @@ impl File {
         functions.get(name).map_or(&[], Vec::as_slice)
     }
 
+    /// The one function of this file a call names, or the undecided verdict on the call.
+    fn function_named(&self, call: &ast::Expr) -> Result<ast::Fn, Lifetime> {
+        let Some((name, in_impl)) = callee(call) else { return Err(unread(call)) };
+        let candidates: Vec<&ast::Fn> = (self.functions_named(&name).iter())
+            .filter(|function| {
+                let is_associated =
+                    function.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST);
+                is_associated == in_impl
+            })
+            .filter(|function| function.body().is_some())
+            .collect();
+        match candidates.as_slice() {
+            [function] => Ok((*function).clone()),
+            [] => Err(unread(call)),
+            _ => Err(Lifetime::undecided(format!("calls `{name}`, which this file defines more than once"))),
+        }
+    }
+
     /// Reads the task a spawn starts, seen through the wrappers that do not change how long it runs.
-    fn read_task(&self, task: &ast::Expr) -> Reading {
+    fn read_task(&self, task: &ast::Expr, cx: &Follow) -> Reading {
         let mut task = task.clone();
         while let Some(inner) = unwrap_wrapper(&task) {
             task = inner;
         }
         match &task {
             ast::Expr::ClosureExpr(closure) => match closure.body() {
-                Some(body) => self.read(body.syntax()),
+                Some(body) => self.read(body.syntax(), cx),
                 None => Reading::Verdict(Lifetime::undecided("a closure without a body".to_string())),
             },
             ast::Expr::BlockExpr(_) | ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) => {
-                self.read(task.syntax())
+                self.read(task.syntax(), cx)
             }
-            ast::Expr::PathExpr(_) => Reading::Verdict(Lifetime::undecided(format!(
-                "spawns `{}`, a value whose body corral did not read",
-                snippet(&task)
-            ))),
+            ast::Expr::PathExpr(_) => self.read_value(&task, cx),
             _ => Reading::Verdict(Lifetime::undecided(format!(
                 "spawns `{}`, which corral did not read",
                 snippet(&task)
@@ -254,12 +371,42 @@ impl File {
         }
     }
 
+    /// A task passed as a value: read through the `let` of its function that binds it, a
+    /// connection driver that a handshake returned, or undecided.
+    fn read_value(&self, task: &ast::Expr, cx: &Follow) -> Reading {
+        let undecided = || {
+            Reading::Verdict(Lifetime::undecided(format!(
+                "spawns `{}`, a value whose body corral did not read",
+                snippet(task)
+            )))
+        };
+        let Some(name) = value_name(task) else { return undecided() };
+        let Some(function) = task.syntax().ancestors().find_map(ast::Fn::cast) else { return undecided() };
+        let at = task.syntax().text_range().start();
+        let binding = (function.syntax().descendants().filter_map(ast::LetStmt::cast))
+            .filter(|statement| statement.syntax().text_range().end() <= at)
+            .filter_map(|statement| Some((statement.pat()?, statement.initializer()?)))
+            .filter(|(pattern, _)| binds(pattern, &name))
+            .last();
+        let Some((pattern, value)) = binding else { return undecided() };
+        let (inner, _) = peel_await(value.clone());
+        let driver = call_path(&inner)
+            .filter(|path| CONNECTION_DRIVERS.contains(&path.rsplit("::").next().unwrap_or(path)));
+        match (&pattern, driver) {
+            (ast::Pat::IdentPat(_), None) => self.read_task(&value, cx),
+            (_, Some(path)) => Reading::Verdict(Lifetime::long_lived(format!(
+                "drives the connection `{path}(..)` returned (`{name}`), until it closes"
+            ))),
+            _ => undecided(),
+        }
+    }
+
     /// Reads a body: its loops first, then what it waits for, then the call it hands its run to.
-    fn read(&self, body: &SyntaxNode) -> Reading {
+    fn read(&self, body: &SyntaxNode, cx: &Follow) -> Reading {
         let nodes = own_nodes(body);
         let mut ended_loop = None;
         for node in nodes.iter().filter(|node| is_loop(node)) {
-            let verdict = self.classify_loop(node, Shift(0));
+            let verdict = self.classify_loop(node, Shift(0), cx);
             if verdict.kind == LifetimeKind::LongLived {
                 return Reading::Verdict(verdict);
             }
@@ -267,7 +414,7 @@ impl File {
         }
         let mut signal = None;
         for node in nodes.iter().filter(|node| !inside_loop(node, body)) {
-            match ast::AwaitExpr::cast(node.clone()).and_then(|wait| wait_of(&wait)) {
+            match ast::AwaitExpr::cast(node.clone()).and_then(|wait| self.wait_of(&wait, cx)) {
                 Some(wait) if wait.kind == LifetimeKind::LongLived => return Reading::Verdict(wait),
                 Some(wait) => _ = signal.get_or_insert(wait),
                 None => {}
@@ -275,16 +422,16 @@ impl File {
             let Some(call) = ast::MacroCall::cast(node.clone()) else { continue };
             let Some(tree) = call.token_tree() else { continue };
             if is_select(&call) {
-                // A `select!` outside any loop ends when its first arm does: a shutdown arm bounds it.
-                let arms = select_arms(&tree);
-                let mut futures =
-                    arms.iter().filter_map(|arm| arm.binding.as_ref().map(|(_, future)| future));
-                let Some(shutdown) = futures.find(|future| names_signal(future)) else {
-                    let evidence = "a `select!` with no shutdown arm, which corral did not read";
-                    return Reading::Verdict(Lifetime::undecided(evidence.to_string()));
-                };
-                let evidence = format!("ends when `{}` fires (select!)", shorten_code(shutdown));
-                signal.get_or_insert(Lifetime::ends(evidence));
+                match self.select_once(&call, &tree, cx) {
+                    Some(lifetime) if lifetime.kind == LifetimeKind::LongLived => {
+                        return Reading::Verdict(lifetime);
+                    }
+                    Some(lifetime) => _ = signal.get_or_insert(lifetime),
+                    None => {
+                        let evidence = "a `select!` with no shutdown arm, which corral did not read";
+                        return Reading::Verdict(Lifetime::undecided(evidence.to_string()));
+                    }
+                }
             } else if tree.syntax().descendants_with_tokens().any(|element| {
                 matches!(element.kind(), SyntaxKind::LOOP_KW | SyntaxKind::WHILE_KW | SyntaxKind::FOR_KW)
             }) {
@@ -297,53 +444,136 @@ impl File {
             return Reading::Verdict(wait);
         }
         match delegate(body) {
-            Some(ast::Expr::BlockExpr(block)) => self.read(block.syntax()),
+            Some(ast::Expr::BlockExpr(block)) => self.read(block.syntax(), cx),
             Some(call) => Reading::HandsTo(call),
             None => Reading::Verdict(ended_loop.unwrap_or_else(|| Lifetime::ends("no loop".to_string()))),
         }
     }
 
-    /// Reads the function of this file that a task hands its run to, one level deep.
-    fn follow(&self, call: &ast::Expr) -> Lifetime {
-        let Some((name, in_impl)) = callee(call) else { return unread(call) };
-        let candidates: Vec<&ast::Fn> = (self.functions_named(&name).iter())
-            .filter(|function| {
-                let is_associated =
-                    function.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST);
-                is_associated == in_impl
-            })
-            .filter(|function| function.body().is_some())
-            .collect();
-        match candidates.as_slice() {
-            [function] => self.function(function),
-            [] => unread(call),
-            _ => Lifetime::undecided(format!("calls `{name}`, which this file defines more than once")),
+    /// A `select!` outside any loop ends when its first arm does: an explicit signal or a
+    /// timer bounds it; arms that all run as long as something else (a connection, a
+    /// channel, the process) make it long-lived; `None` when an arm is beyond reading.
+    fn select_once(&self, call: &ast::MacroCall, tree: &ast::TokenTree, cx: &Follow) -> Option<Lifetime> {
+        let alone = Follow { reader: cx.reader, resolve: None };
+        let futures: Vec<String> =
+            select_arms(tree).into_iter().filter_map(|arm| arm.binding.map(|(_, future)| future)).collect();
+        // Each arm's reading: `Some(evidence)` for one that lasts, `None` for one beyond reading.
+        let mut long_lived: Vec<Option<String>> = Vec::new();
+        for future in &futures {
+            match self.arm_signal(future, call.syntax(), cx) {
+                Some(Signal::Explicit) => {
+                    return Some(Lifetime::ends(format!(
+                        "ends when `{}` fires (select!)",
+                        shorten_code(future)
+                    )));
+                }
+                Some(Signal::Process) => {
+                    long_lived.push(Some(format!("a process signal (`{}`)", shorten_code(future))));
+                    continue;
+                }
+                Some(Signal::Closing) => {
+                    long_lived.push(Some(format!("`{}` (its peers going away)", shorten_code(future))));
+                    continue;
+                }
+                None => {}
+            }
+            let Some(expr) = parse_future(future) else {
+                long_lived.push(None);
+                continue;
+            };
+            let name = call_path(&expr).map(|p| p.rsplit("::").next().unwrap_or(&p).to_string());
+            if name.as_deref().is_some_and(|n| TIMER_CALLS.contains(&n)) {
+                return Some(Lifetime::ends(format!(
+                    "ends when `{}` elapses (select!)",
+                    shorten_code(future)
+                )));
+            }
+            let lasting = source_call(&expr)
+                .map(|source| format!("`{source}` (until it closes)"))
+                .or_else(|| never_completes(&expr).map(|_| format!("`{}`", shorten_code(future))))
+                .or_else(|| {
+                    alone.known_call(&expr).filter(|l| l.kind == LifetimeKind::LongLived).map(|l| l.evidence)
+                });
+            long_lived.push(lasting);
+        }
+        let lasting: Vec<String> = long_lived.into_iter().collect::<Option<_>>()?;
+        (!lasting.is_empty()).then(|| {
+            Lifetime::long_lived(format!("a `select!` whose every arm lasts: {}", lasting.join(", ")))
+        })
+    }
+
+    /// What an `.await` outside any loop says of the task's lifetime, when it says something:
+    /// waiting for every receiver to go, for a signal, for a cancellation, or for a call that
+    /// runs as long as a connection or the process.
+    fn wait_of(&self, wait: &ast::AwaitExpr, cx: &Follow) -> Option<Lifetime> {
+        let operand = wait.expr()?;
+        let code = snippet(&operand);
+        let name = match &operand {
+            ast::Expr::MethodCallExpr(call) => call.name_ref()?.text().to_string(),
+            ast::Expr::CallExpr(_) => callee(&operand)?.0,
+            _ => String::new(),
+        };
+        match name.as_str() {
+            "closed" => {
+                return Some(Lifetime::long_lived(format!(
+                    "waits on `{code}`, until every receiver is gone"
+                )));
+            }
+            "pending" => {
+                return Some(Lifetime::long_lived(format!("awaits `{code}`, which never completes")));
+            }
+            _ => {}
+        }
+        // A well-known long-running call awaited along the way (`copy_bidirectional(..)`,
+        // then logging), unless the workspace defines a function of that name to read.
+        let own = self.function_named(&operand).is_ok() || cx.resolve.and_then(|r| r(&operand)).is_some();
+        if let Some(known) = (!own).then(|| cx.known_call(&operand)).flatten() {
+            return Some(known);
+        }
+        match self.signal_in(&operand, wait.syntax(), cx) {
+            Some(Signal::Process) => {
+                Some(Lifetime::long_lived(format!("waits for `{code}`, a process-wide signal")))
+            }
+            Some(Signal::Explicit) => Some(Lifetime::ends(format!("ends when `{code}` fires"))),
+            _ => None,
         }
     }
 
-    /// Reads a function's body as the task's: a call it hands its run to is not followed.
-    fn function(&self, function: &ast::Fn) -> Lifetime {
-        let name = function.name().map(|name| name.text().to_string()).unwrap_or_default();
-        let Some(body) = function.body() else {
-            return Lifetime::undecided(format!("calls `{name}`, which has no body to read"));
-        };
-        let lifetime = match self.read(body.syntax()) {
-            Reading::Verdict(lifetime) => lifetime,
-            Reading::HandsTo(call) => unread(&call),
-        };
-        lifetime.within(&name)
+    /// What kind of signal a future of a `select!` arm is (its tokens, `future`, parsed on
+    /// their own; `at` the macro call), without the resolver: a node of a tree of its own is
+    /// nothing the semantic tier knows.
+    fn arm_signal(&self, future: &str, at: &SyntaxNode, cx: &Follow) -> Option<Signal> {
+        let alone = Follow { reader: cx.reader, resolve: None };
+        self.signal_in(&parse_future(future)?, at, &alone)
+    }
+
+    /// What kind of signal a future written at `at` is: by its own words, by the function it
+    /// calls (`shutdown_signal()` that awaits `ctrl_c()`), or by the `let` of the function
+    /// that bound its receiver (`let mut term = signal(SignalKind::terminate())?;` then
+    /// `term.recv()`).
+    fn signal_in(&self, future: &ast::Expr, at: &SyntaxNode, cx: &Follow) -> Option<Signal> {
+        if let Some(kind) = cx.signal_kind(future, self) {
+            return Some(kind);
+        }
+        let (ast::Expr::MethodCallExpr(call), _) = peel_await(future.clone()) else { return None };
+        let name = value_name(&call.receiver()?)?;
+        let function = at.ancestors().find_map(ast::Fn::cast)?;
+        let value = (function.syntax().descendants().filter_map(ast::LetStmt::cast))
+            .filter(|statement| statement.pat().is_some_and(|pattern| binds(&pattern, &name)))
+            .find_map(|statement| statement.initializer())?;
+        cx.signal_kind(&value, self)
     }
 
     /// Whether a loop (`loop`, `while`, `for`) runs until shutdown, and why.
-    fn classify_loop(&self, node: &SyntaxNode, shift: Shift) -> Lifetime {
+    fn classify_loop(&self, node: &SyntaxNode, shift: Shift, cx: &Follow) -> Lifetime {
         let exits: Vec<Exit> =
-            self.exits_in(node, shift).into_iter().filter(|exit| leaves(exit, node)).collect();
-        if let Some(exit) = exits.iter().find(|exit| exit.source_ended.is_none()) {
+            self.exits_in(node, shift, cx).into_iter().filter(|exit| leaves(exit, node)).collect();
+        if let Some(exit) = exits.iter().find(|exit| exit.lasts.is_none()) {
             return Lifetime::ends(exit.evidence.clone());
         }
         let until_closed =
             |source: String| Lifetime::long_lived(format!("loops on `{source}` until it closes"));
-        let ended_source = exits.into_iter().find_map(|exit| exit.source_ended);
+        let lasting = exits.into_iter().find_map(|exit| exit.lasts);
         if let Some(each) = ast::WhileExpr::cast(node.clone()) {
             return match each.condition() {
                 Some(ast::Expr::LetExpr(binding)) => match binding.expr().and_then(|e| source_of(&e, node)) {
@@ -353,7 +583,7 @@ impl File {
                 Some(condition) if condition.syntax().text() != "true" => {
                     Lifetime::ends(format!("loops while `{}`", snippet(&condition)))
                 }
-                _ => endless(node, ended_source),
+                _ => endless(node, lasting),
             };
         }
         if let Some(each) = ast::ForExpr::cast(node.clone()) {
@@ -366,11 +596,11 @@ impl File {
                 )),
             };
         }
-        endless(node, ended_source)
+        endless(node, lasting)
     }
 
     /// Every `break`, `return` and labelled `continue` in a loop, whichever loop each leaves.
-    fn exits_in(&self, loop_node: &SyntaxNode, shift: Shift) -> Vec<Exit> {
+    fn exits_in(&self, loop_node: &SyntaxNode, shift: Shift, cx: &Follow) -> Vec<Exit> {
         let mut exits = Vec::new();
         for node in own_nodes(loop_node) {
             let label = (ast::BreakExpr::cast(node.clone()).and_then(|e| e.lifetime()))
@@ -381,7 +611,7 @@ impl File {
                 SyntaxKind::RETURN_EXPR => "return",
                 SyntaxKind::CONTINUE_EXPR if label.is_some() => "continue",
                 SyntaxKind::MACRO_CALL => {
-                    exits.extend(self.macro_exits(&node, shift));
+                    exits.extend(self.macro_exits(&node, shift, cx));
                     continue;
                 }
                 _ => continue,
@@ -391,8 +621,10 @@ impl File {
                 Some(condition) => format!("leaves the loop at `{keyword}` when `{condition}` (line {line})"),
                 None => format!("leaves the loop at `{keyword}` (line {line})"),
             };
-            let source_ended = source_ended_at(&node, loop_node);
-            exits.push(Exit { anchor: node, label, is_return: keyword == "return", source_ended, evidence });
+            let lasts = source_ended_at(&node, loop_node)
+                .map(|source| format!("loops on `{source}` until it closes"))
+                .or_else(|| send_failed_at(&node, loop_node));
+            exits.push(Exit { anchor: node, label, is_return: keyword == "return", lasts, evidence });
         }
         exits
     }
@@ -401,7 +633,7 @@ impl File {
     /// `select!` arm as `let PATTERN = (FUTURE).await; HANDLER`, so that `None => break` on
     /// what the arm bound reads as it would in place; any other macro whole, when it holds a
     /// `break` or `return` at all.
-    fn macro_exits(&self, node: &SyntaxNode, shift: Shift) -> Vec<Exit> {
+    fn macro_exits(&self, node: &SyntaxNode, shift: Shift, cx: &Follow) -> Vec<Exit> {
         let Some(call) = ast::MacroCall::cast(node.clone()) else { return Vec::new() };
         let Some(tree) = call.token_tree() else { return Vec::new() };
         if !is_select(&call) {
@@ -409,7 +641,7 @@ impl File {
                 .any(|token| matches!(token.kind(), SyntaxKind::BREAK_KW | SyntaxKind::RETURN_KW));
             let start = tree.syntax().text_range().start();
             return if exits {
-                self.read_alone(node, "", &tree.syntax().to_string(), start, shift)
+                self.read_alone(node, "", &tree.syntax().to_string(), start, shift, cx)
             } else {
                 Vec::new()
             };
@@ -423,15 +655,27 @@ impl File {
                 Some((pattern, future)) => format!("let {pattern} = ({future}).await; "),
                 None => String::new(),
             };
-            let signal = arm.binding.as_ref().map(|(_, future)| future).filter(|future| names_signal(future));
-            for mut exit in self.read_alone(node, &prefix, &arm.handler, arm.handler_start, shift) {
-                if let Some(signal) = signal {
-                    exit.source_ended = None;
-                    exit.evidence =
-                        format!("leaves the loop when `{}` fires (select! arm)", shorten_code(signal));
-                } else if arm.binding.is_none() {
-                    // `else` runs once every other arm's pattern has failed: the sources have ended.
-                    exit.source_ended = first_future.clone();
+            let future = arm.binding.as_ref().map(|(_, future)| future);
+            let signal = future.and_then(|future| {
+                self.arm_signal(future, node, cx).map(|kind| (kind, shorten_code(future)))
+            });
+            for mut exit in self.read_alone(node, &prefix, &arm.handler, arm.handler_start, shift, cx) {
+                match &signal {
+                    Some((Signal::Explicit, code)) => {
+                        exit.lasts = None;
+                        exit.evidence = format!("leaves the loop when `{code}` fires (select! arm)");
+                    }
+                    Some((Signal::Process, code)) => {
+                        exit.lasts = Some(format!("runs until a process signal: leaves only on `{code}`"));
+                    }
+                    Some((Signal::Closing, code)) => {
+                        exit.lasts = Some(format!("runs until its peers go away: leaves on `{code}`"));
+                    }
+                    None if arm.binding.is_none() => {
+                        // `else` runs once every other arm's pattern has failed: the sources have ended.
+                        exit.lasts = first_future.as_ref().map(|f| format!("loops on `{f}` until it closes"));
+                    }
+                    None => {}
                 }
                 exits.push(exit);
             }
@@ -448,6 +692,7 @@ impl File {
         code: &str,
         start: TextSize,
         shift: Shift,
+        cx: &Follow,
     ) -> Vec<Exit> {
         let head = format!("fn alone() {{ loop {{ {prefix}");
         let parsed = SourceFile::parse(&format!("{head}{code}\n}} }}"), Edition::Edition2021).tree();
@@ -455,7 +700,7 @@ impl File {
             return Vec::new();
         };
         let start = i64::try_from(shift.file_offset(start)).unwrap_or(0);
-        let mut exits = self.exits_in(&alone, Shift(start - i64::try_from(head.len()).unwrap_or(0)));
+        let mut exits = self.exits_in(&alone, Shift(start - i64::try_from(head.len()).unwrap_or(0)), cx);
         exits.retain(|exit| leaves(exit, &alone));
         for exit in &mut exits {
             exit.anchor = call.clone();
@@ -472,9 +717,9 @@ impl File {
 }
 
 /// A loop with no exit of its own: `loop`, or `while true`.
-fn endless(node: &SyntaxNode, ended_source: Option<String>) -> Lifetime {
-    if let Some(source) = ended_source {
-        return Lifetime::long_lived(format!("loops on `{source}` until it closes"));
+fn endless(node: &SyntaxNode, lasting: Option<String>) -> Lifetime {
+    if let Some(evidence) = lasting {
+        return Lifetime::long_lived(evidence);
     }
     let nodes = own_nodes(node);
     let source = nodes.iter().filter_map(|n| ast::Expr::cast(n.clone())).find_map(|e| source_call(&e));
@@ -551,9 +796,11 @@ fn source_ended_at(exit: &SyntaxNode, loop_node: &SyntaxNode) -> Option<String> 
     for node in exit.ancestors().skip(1).take_while(|n| n != loop_node) {
         if let Some(arm) = ast::MatchArm::cast(node.clone()) {
             let pattern = arm.pat()?.syntax().text().to_string().replace(char::is_whitespace, "");
-            let ended = matches!(pattern.as_str(), "None" | "_" | "Ok(None)")
-                || pattern.starts_with("Err(")
-                || pattern.starts_with("Some(Err(");
+            let ended = pattern.split('|').all(|alternative| {
+                matches!(alternative, "None" | "_" | "Ok(None)" | "Ok(0)" | "0")
+                    || alternative.starts_with("Err(")
+                    || alternative.starts_with("Some(Err(")
+            });
             let scrutinee = node.parent()?.parent().and_then(ast::MatchExpr::cast)?.expr()?;
             return ended.then(|| source_of(&scrutinee, loop_node)).flatten();
         }
@@ -565,8 +812,19 @@ fn source_ended_at(exit: &SyntaxNode, loop_node: &SyntaxNode) -> Option<String> 
             let in_else = branch
                 .else_branch()
                 .is_some_and(|e| e.syntax().text_range().contains_range(exit.text_range()));
-            let Some(ast::Expr::LetExpr(binding)) = branch.condition() else { return None };
-            return in_else.then(|| source_of(&binding.expr()?, loop_node)).flatten();
+            return match branch.condition()? {
+                ast::Expr::LetExpr(binding) => {
+                    in_else.then(|| source_of(&binding.expr()?, loop_node)).flatten()
+                }
+                // `if r.is_err() { return }` on what a source gave: it has ended.
+                ast::Expr::MethodCallExpr(check) if !in_else => {
+                    let name = check.name_ref()?.text().to_string();
+                    matches!(name.as_str(), "is_err" | "is_none")
+                        .then(|| source_of(&check.receiver()?, loop_node))
+                        .flatten()
+                }
+                _ => None,
+            };
         }
     }
     None
@@ -657,28 +915,98 @@ fn names_signal(code: &str) -> bool {
         .any(|word| SIGNAL_WORD_PREFIXES.iter().any(|prefix| word.starts_with(prefix)))
 }
 
-/// What an `.await` outside any loop says of the task's lifetime, when it says something:
-/// waiting for every receiver to go, or for a signal, or for a cancellation.
-fn wait_of(wait: &ast::AwaitExpr) -> Option<Lifetime> {
-    let operand = wait.expr()?;
-    let code = snippet(&operand);
-    let name = match &operand {
-        ast::Expr::MethodCallExpr(call) => call.name_ref()?.text().to_string(),
-        ast::Expr::CallExpr(_) => callee(&operand)?.0,
-        _ => String::new(),
+/// The failed send or write an exit is taken on (`if tx.send(x).await.is_err() { break }`,
+/// `Err(_) => return` on `socket.write_all(..)`): the loop lives as long as the receivers
+/// or the peer, and this says so.
+fn send_failed_at(exit: &SyntaxNode, loop_node: &SyntaxNode) -> Option<String> {
+    let sent = |expr: &ast::Expr| -> Option<String> {
+        let (ast::Expr::MethodCallExpr(call), _) = peel_await(expr.clone()) else { return None };
+        let call = match call.name_ref()?.text().to_string().as_str() {
+            "is_err" => match peel_await(call.receiver()?).0 {
+                ast::Expr::MethodCallExpr(inner) => inner,
+                _ => return None,
+            },
+            _ => call,
+        };
+        let method = call.name_ref()?.text().to_string();
+        SEND_METHODS.contains(&method.as_str()).then(|| {
+            let target = call.receiver().map(|r| snippet(&r)).unwrap_or_default();
+            format!("lives as long as `{target}`'s peers: leaves only when `{target}.{method}(..)` fails")
+        })
     };
-    match name.as_str() {
-        "closed" => Some(Lifetime::long_lived(format!("waits on `{code}`, until every receiver is gone"))),
-        "pending" => Some(Lifetime::long_lived(format!("awaits `{code}`, which never completes"))),
-        "ctrl_c" => Some(Lifetime::long_lived(format!("waits for `{code}`, a process-wide signal"))),
-        _ if names_signal(&code) => Some(Lifetime::ends(format!("ends when `{code}` fires"))),
+    for node in exit.ancestors().skip(1).take_while(|n| n != loop_node) {
+        if let Some(arm) = ast::MatchArm::cast(node.clone()) {
+            let pattern = arm.pat()?.syntax().text().to_string().replace(char::is_whitespace, "");
+            let scrutinee = node.parent()?.parent().and_then(ast::MatchExpr::cast)?.expr()?;
+            return (pattern.starts_with("Err(") || pattern == "_").then(|| sent(&scrutinee)).flatten();
+        }
+        if let Some(branch) = ast::IfExpr::cast(node.clone()) {
+            let in_then = branch.then_branch()?.syntax().text_range().contains_range(exit.text_range());
+            return match branch.condition()? {
+                ast::Expr::LetExpr(binding) if in_then => {
+                    let pattern = binding.pat()?.syntax().text().to_string();
+                    if pattern.starts_with("Err") { sent(&binding.expr()?) } else { None }
+                }
+                condition if in_then => sent(&condition),
+                _ => None,
+            };
+        }
+    }
+    None
+}
+
+/// Whether a pattern binds `name` (alone, in a tuple, a struct or a slice).
+fn binds(pattern: &ast::Pat, name: &str) -> bool {
+    std::iter::once(pattern.syntax().clone())
+        .chain(pattern.syntax().descendants())
+        .filter_map(ast::IdentPat::cast)
+        .any(|binding| binding.name().is_some_and(|n| n.text() == name))
+}
+
+/// A call's path as written, for the catalogue: `tokio::io::copy_bidirectional`, a method's
+/// own name (`serve_connection`).
+fn call_path(call: &ast::Expr) -> Option<String> {
+    match call {
+        ast::Expr::CallExpr(call) => {
+            let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+            let path = callee.path()?;
+            Some(path.syntax().text().to_string().split_whitespace().collect())
+        }
+        ast::Expr::MethodCallExpr(call) => Some(call.name_ref()?.text().to_string()),
         _ => None,
     }
 }
 
+fn call_arguments(call: &ast::Expr) -> Vec<ast::Expr> {
+    let list = match call {
+        ast::Expr::CallExpr(call) => call.arg_list(),
+        ast::Expr::MethodCallExpr(call) => call.arg_list(),
+        _ => None,
+    };
+    list.map(|list| list.args().collect()).unwrap_or_default()
+}
+
+/// The verdict on a call whose future never completes, or that builds on one
+/// (`future::pending()`, `conn.then(|_| pending())`).
+fn never_completes(call: &ast::Expr) -> Option<Lifetime> {
+    let never = std::iter::once(call.syntax().clone())
+        .chain(call.syntax().descendants())
+        .filter_map(ast::CallExpr::cast)
+        .find(|inner| {
+            callee(&ast::Expr::CallExpr(inner.clone()))
+                .is_some_and(|(name, _)| NEVER_CALLS.contains(&name.as_str()))
+        })?;
+    Some(Lifetime::long_lived(format!("awaits `{}`, which never completes", snippet(&never))))
+}
+
+/// The name a call calls, for evidence.
+fn callee_name(call: &ast::Expr) -> String {
+    callee(call).map_or_else(|| snippet(call), |(name, _)| name)
+}
+
 /// The expression a body hands its whole run to: its last statement (after any `let`s), or
 /// the body itself, seen through `.await`, `?`, `.unwrap()`, `let _ =`, `if let`, `match`
-/// and `block_on(..)`. A constructor such as `Ok(())` hands nothing over.
+/// and `block_on(..)`. A constructor such as `Ok(())`, or `drop(x)`, hands nothing over.
 fn delegate(body: &SyntaxNode) -> Option<ast::Expr> {
     let mut expr = match ast::BlockExpr::cast(body.clone()) {
         Some(block) => {
@@ -701,7 +1029,8 @@ fn delegate(body: &SyntaxNode) -> Option<ast::Expr> {
     match &expr {
         ast::Expr::BlockExpr(block) if block.async_token().is_some() => Some(expr),
         ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) => {
-            (!callee(&expr)?.0.starts_with(char::is_uppercase)).then_some(expr)
+            let name = callee(&expr)?.0;
+            (!name.starts_with(char::is_uppercase) && !ENDING_CALLS.contains(&name.as_str())).then_some(expr)
         }
         _ => None,
     }
@@ -853,257 +1182,4 @@ fn shorten(text: &str, width: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use LifetimeKind::{Ends, LongLived};
-
-    /// The first argument of the first `spawn` call in `source` (its node keeps the tree alive).
-    fn spawned(source: &str) -> ast::Expr {
-        let file = SourceFile::parse(source, Edition::Edition2021).tree();
-        (file.syntax().descendants().filter_map(ast::CallExpr::cast))
-            .find(|call| {
-                call.expr().is_some_and(|callee| callee.syntax().text().to_string().contains("spawn"))
-            })
-            .and_then(|call| call.arg_list()?.args().next())
-            .expect("the source spawns a task")
-    }
-
-    /// Classifies the first argument of the first `spawn` call in `source`, and checks the
-    /// verdict and that the evidence says `evidence`.
-    fn check(source: &str, kind: LifetimeKind, evidence: &str) -> Lifetime {
-        let lifetime = classify_task(&spawned(source));
-        assert_eq!(lifetime.kind, kind, "{lifetime:?}");
-        assert!(lifetime.evidence.contains(evidence), "{lifetime:?} does not say {evidence:?}");
-        lifetime
-    }
-
-    /// A file that spawns an async block with `body`.
-    fn task(body: &str) -> String {
-        format!("fn f() {{ tokio::spawn(async move {{ {body} }}); }}")
-    }
-
-    #[test]
-    fn accept_loop_without_exit_is_long_lived() {
-        let found = check(&task("loop { listener.accept().await.unwrap(); }"), LongLived, "");
-        assert_eq!(found.exempt_reason(), "runs until shutdown: loops on listener.accept() with no exit");
-        check(&task("loop { let (s, _) = listener.accept().await?; }"), LongLived, "only on error (`?`)");
-    }
-
-    #[test]
-    fn accept_loop_with_a_cancellation_arm_ends() {
-        let cancelled = task(
-            "loop { tokio::select! { biased; _ = token.cancelled() => break, \
-            accepted = listener.accept() => { handle(accepted); } } }",
-        );
-        check(&cancelled, Ends, "leaves the loop when `token.cancelled()` fires (select! arm)");
-        let shutdown =
-            task("loop { tokio::select! { _ = shutdown_rx.recv() => return, Ok(s) = l.accept() => {} } }");
-        check(&shutdown, Ends, "when `shutdown_rx.recv()` fires");
-    }
-
-    #[test]
-    fn select_arms_that_break_only_when_their_source_ends_stay_long_lived() {
-        let bound = task(
-            "loop { tokio::select! { msg = rx.recv() => match msg { Some(m) => go(m), None => break }, \
-            _ = interval.tick() => flush(), } }",
-        );
-        check(&bound, LongLived, "loops on `rx.recv()` until it closes");
-        let otherwise =
-            task("loop { futures::select! { m = s.select_next_some() => go(m), else => break, } }");
-        check(&otherwise, LongLived, "loops on `s.select_next_some()` until it closes");
-        let quit = task("loop {\n tokio::select! { Some(m) = rx.recv() => { if m.is_quit() { break; } } } }");
-        check(&quit, Ends, "leaves the loop at `break` when `m.is_quit()` (line 2)");
-    }
-
-    #[test]
-    fn while_let_over_a_source_is_long_lived_and_a_counted_while_ends() {
-        check(
-            &task("while let Some(job) = rx.recv().await { run(job); }"),
-            LongLived,
-            "on `rx.recv()` until it closes",
-        );
-        for source in
-            ["stream.next().await", "listener.accept().await", "rx.changed().await", "interval.next()"]
-        {
-            check(&task(&format!("while let Ok(x) = {source} {{}}")), LongLived, "until it closes");
-        }
-        check(&task("while n < 10 { n += 1; }"), Ends, "loops while `n < 10`");
-        check(
-            &task("while let Some(job) = queue.pop() {}"),
-            Ends,
-            "while `let Some(job) = queue.pop()` matches",
-        );
-        check(
-            &task("while !token.is_cancelled() { work().await; }"),
-            Ends,
-            "loops while `!token.is_cancelled()`",
-        );
-    }
-
-    #[test]
-    fn ticker_is_long_lived_unless_it_counts_to_an_end() {
-        check(
-            &task("loop { interval.tick().await; report(); }"),
-            LongLived,
-            "loops on `interval.tick()` with no exit",
-        );
-        let counted = task("loop {\n interval.tick().await;\n if n == 3 { break }\n n += 1;\n }");
-        check(&counted, Ends, "leaves the loop at `break` when `n == 3` (line 3)");
-    }
-
-    #[test]
-    fn waiting_on_a_close_is_long_lived_and_on_a_cancellation_ends() {
-        check(&task("tx.closed().await; cleanup();"), LongLived, "waits on `tx.closed()`");
-        check(&task("std::future::pending::<()>().await"), LongLived, "never completes");
-        check(&task("tokio::signal::ctrl_c().await; stop();"), LongLived, "a process-wide signal");
-        check(&task("token.cancelled().await;"), Ends, "ends when `token.cancelled()` fires");
-        let select = task("tokio::select! { _ = serve(l) => {}, _ = &mut shutdown => {} }");
-        check(&select, Ends, "ends when `&mut shutdown` fires (select!)");
-    }
-
-    #[test]
-    fn a_local_function_is_read_one_level_deep() {
-        let run = "async fn run(l: TcpListener) { loop { l.accept().await; } }\n";
-        check(
-            &format!("{run}fn f() {{ tokio::spawn(run(l)); }}"),
-            LongLived,
-            "in `run()`: loops on `l.accept()`",
-        );
-        let awaited = task("let l = bind().await; if let Err(e) = run(l).await { log(e) }");
-        check(&format!("{run}{awaited}"), LongLived, "in `run()`");
-        let returns = "async fn run(mut rx: Rx) { loop { if rx.is_empty() { return; } } }\n";
-        let spawned = format!("{returns}fn f() {{ tokio::spawn(run(rx)); }}");
-        check(&spawned, Ends, "in `run()`: leaves the loop at `return` when `rx.is_empty()`");
-        let deeper = "async fn run() { serve().await }\nfn f() { tokio::spawn(run()); }";
-        assert!(check(deeper, Ends, "in `run()`: calls `serve`, whose body corral did not read").undecided);
-    }
-
-    #[test]
-    fn methods_are_found_in_any_impl_of_the_file() {
-        let method = "impl S { async fn run(self) { while let Some(c) = self.incoming.next().await {} } \
-            fn start(self) { tokio::spawn(self.run()); } }";
-        check(method, LongLived, "in `run()`: loops on `self.incoming.next()`");
-        let associated = "impl S { fn pump(rx: Receiver<Job>) { for job in rx { job.run(); } } }\n\
-            fn f() { std::thread::spawn(move || Self::pump(rx)); }";
-        check(associated, LongLived, "in `pump()`: loops on `rx` until it closes");
-        let free_not_method = "impl S { fn run(&self) { loop {} } }\nfn f() { tokio::spawn(run()); }";
-        assert!(check(free_not_method, Ends, "calls `run`, whose body corral did not read").undecided);
-    }
-
-    #[test]
-    fn a_labelled_continue_goes_round_its_own_loop_and_leaves_an_inner_one() {
-        let own =
-            "fn f() { tokio::spawn(async { 'outer: loop { for r in rs { if r { continue 'outer; } } } }); }";
-        check(own, LongLived, "a `loop` with no exit");
-        let inner = "fn f() { tokio::spawn(async { 'outer: loop { loop { continue 'outer; } } }); }";
-        check(inner, LongLived, "with no exit");
-        let leaves = "fn f() { tokio::spawn(async { 'a: for x in xs { loop { if x { continue 'a; } } } }); }";
-        check(leaves, Ends, "iterates over `xs`");
-    }
-
-    #[test]
-    fn threads_over_a_receiver_are_long_lived_and_over_a_range_end() {
-        check("fn f() { std::thread::spawn(move || for job in rx { job(); }); }", LongLived, "loops on `rx`");
-        let incoming = "fn f() { std::thread::spawn(move || { for c in listener.incoming() { go(c); } }); }";
-        check(incoming, LongLived, "`listener.incoming()`");
-        check("fn f() { std::thread::spawn(move || { for i in 0..10 {} }); }", Ends, "iterates over `0..10`");
-        let typed = "fn f(jobs: std::sync::mpsc::Receiver<u32>) { std::thread::spawn(move || for j in jobs { drop(j); }); }";
-        check(typed, LongLived, "loops on `jobs` until it closes");
-        let untyped = "fn f(jobs: Vec<u32>) { std::thread::spawn(move || for j in jobs { drop(j); }); }";
-        check(untyped, Ends, "iterates over `jobs`");
-        let runtime = "async fn serve(l: L) { loop { l.accept().await; } }\n\
-            fn f() { std::thread::spawn(move || rt.block_on(serve(l))); }";
-        check(runtime, LongLived, "in `serve()`");
-    }
-
-    #[test]
-    fn only_breaks_that_leave_the_loop_count() {
-        check(
-            &task("'outer: loop { loop { if done() { break 'outer; } } }"),
-            Ends,
-            "at `break` when `done()`",
-        );
-        check(&task("loop { 'inner: loop { break 'inner; } }"), LongLived, "a `loop` with no exit");
-        check(
-            &task("loop { for x in xs { if x { break; } } tick().await; }"),
-            LongLived,
-            "a `loop` with no exit",
-        );
-        check(&task("loop { let g = || { return 1; }; g(); }"), LongLived, "a `loop` with no exit");
-        check(&task("loop { if stop { return; } }"), Ends, "leaves the loop at `return` when `stop`");
-    }
-
-    #[test]
-    fn breaks_reached_when_the_source_ends_keep_the_loop_long_lived() {
-        let matched = task("loop { match rx.recv().await { Some(j) => run(j), None => break } }");
-        check(&matched, LongLived, "loops on `rx.recv()` until it closes");
-        let bound = "fn f() { std::thread::spawn(move || loop { let job = rx.recv(); \
-            match job { Ok(j) => j(), Err(_) => break } }); }";
-        check(bound, LongLived, "loops on `rx.recv()`");
-        check(&task("loop { let Some(m) = rx.recv().await else { break }; }"), LongLived, "until it closes");
-        let accept = task("loop { match l.accept().await { Ok(s) => go(s), Err(_) => break } }");
-        check(&accept, LongLived, "`l.accept()`");
-        let quit = task("loop { match rx.recv().await { Some(Quit) => break, _ => {} } }");
-        check(&quit, Ends, "leaves the loop at `break`");
-    }
-
-    #[test]
-    fn what_corral_cannot_read_ends_undecided() {
-        let unknown = check(
-            "fn f() { tokio::spawn(serve(l)); }",
-            Ends,
-            "calls `serve`, whose body corral did not read",
-        );
-        assert!(unknown.undecided);
-        assert!(check("fn f() { tokio::spawn(fut.instrument(span)); }", Ends, "spawns `fut`").undecided);
-        assert!(
-            check(&task("my_loop! { loop { work().await } }"), Ends, "a loop inside `my_loop!`").undecided
-        );
-        assert!(check(&task("tokio::select! { _ = a() => {} }"), Ends, "no shutdown arm").undecided);
-        let decided =
-            check("fn f() { tokio::spawn(Box::pin(async move { go(x); Ok(()) })); }", Ends, "no loop");
-        assert!(!decided.undecided);
-    }
-
-    #[test]
-    fn task_call_is_the_call_a_task_hands_its_run_to() {
-        let call = |source: &str| task_call(&spawned(source)).map(|call| call.syntax().to_string());
-        assert_eq!(call("fn f() { tokio::spawn(server::run(l)); }").as_deref(), Some("server::run(l)"));
-        let method = "fn f() { std::thread::spawn(move || Server::new(c).start().unwrap()); }";
-        assert_eq!(call(method).as_deref(), Some("Server::new(c).start()"));
-        let awaited = "fn f() { tokio::spawn(async move { let l = bind().await; serve(l).await }); }";
-        assert_eq!(call(awaited).as_deref(), Some("serve(l)"));
-        assert_eq!(call("fn f() { tokio::spawn(run(l).instrument(span)); }").as_deref(), Some("run(l)"));
-        // A task read to a verdict of its own hands its run to no call.
-        assert_eq!(call("fn f() { tokio::spawn(async move { loop { l.accept().await; } }); }"), None);
-        assert_eq!(call("fn f() { tokio::spawn(fut); }"), None);
-    }
-
-    #[test]
-    fn a_function_is_classified_as_the_task_one_level_deep() {
-        let classify = |source: &str| {
-            let file = SourceFile::parse(source, Edition::Edition2021).tree();
-            let function = file.syntax().descendants().find_map(ast::Fn::cast).expect("a function");
-            classify_function(&function)
-        };
-        let accept = classify("pub async fn run(l: TcpListener) { loop { l.accept().await; } }");
-        assert_eq!((accept.kind, accept.undecided), (LongLived, false));
-        assert_eq!(accept.evidence, "in `run()`: loops on `l.accept()` with no exit");
-        let method = classify(
-            "impl S {\n fn start(&self) {\n for job in self.rx.iter() {\n if job.last() { return; }\n } } }",
-        );
-        assert_eq!(method.kind, Ends);
-        assert_eq!(method.evidence, "in `start()`: leaves the loop at `return` when `job.last()` (line 4)");
-        let deeper = classify("async fn run() { serve().await }\nasync fn serve() { loop {} }");
-        assert!(deeper.undecided, "{deeper:?}");
-        assert_eq!(deeper.evidence, "in `run()`: calls `serve`, whose body corral did not read");
-    }
-
-    #[test]
-    fn exempt_reason_is_one_short_line_without_backticks() {
-        let reason =
-            Lifetime::long_lived(format!("loops on `{}` with no exit", "x".repeat(200))).exempt_reason();
-        assert!(reason.len() <= REASON_WIDTH && !reason.contains('`') && reason.ends_with("..."), "{reason}");
-        assert_eq!(Lifetime::undecided("calls `run`".to_string()).exempt_reason(), "calls run");
-    }
-}
+mod tests;
