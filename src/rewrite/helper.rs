@@ -169,11 +169,14 @@ pub async fn drain_timeout(limit: std::time::Duration) -> bool {
 const TESTS: &str = r#"
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
-
+    // The imports sit in the test: a target without the test harness (a
+    // `harness = false` bench that declares this module by `#[path]`) builds
+    // under `cfg(test)` without its `#[test]` functions.
     #[test]
     fn drain_waits_for_every_kind_of_spawn() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
