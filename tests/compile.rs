@@ -512,7 +512,7 @@ fn every_layout_without_a_library() -> Rewritten {
     for (root, declaration) in [
         ("src/main.rs", "\nmod tasks;\n"),
         ("src/bin/single.rs", "\n#[path = \"../tasks.rs\"]\nmod tasks;\n"),
-        ("src/bin/multi/main.rs", "\nmod worker;\n#[path = \"../../tasks.rs\"]\nmod tasks;\n"),
+        ("src/bin/multi/main.rs", "\n#[path = \"../../tasks.rs\"]\nmod tasks;\nmod worker;\n"),
         ("tools/custom.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
         ("examples/ex1.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
         ("examples/ex2/main.rs", "\n#[path = \"../../src/tasks.rs\"]\nmod tasks;\n"),
