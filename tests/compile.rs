@@ -7,12 +7,16 @@
 //! the helper's own `drain_waits_for_every_kind_of_spawn` (drain() waits for
 //! tasks, blocking tasks, local tasks and OS threads).
 //!
+//! Every fixture's packages keep the targets they had (`cargo metadata
+//! --no-deps`): nothing the migration writes becomes a target of its own.
+//!
 //! Every fixture declares the same `tokio` / `tokio-util` specs and builds
 //! into one shared target folder (see `common::cargo::shared_target_dir`),
 //! so tokio builds once; the fixtures run one after another in one test.
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -37,6 +41,43 @@ struct Rewritten {
     /// Whether the original passed `cargo fmt --check`, and Clippy with `-D warnings`.
     formatted_before: bool,
     clippy_before: bool,
+    /// The targets of each package before the rewrite.
+    targets_before: BTreeSet<Target>,
+}
+
+/// One target as `cargo metadata --no-deps` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Target {
+    package: String,
+    kinds: String,
+    name: String,
+    /// Relative to the fixture's root.
+    path: String,
+}
+
+/// The targets of every package of the workspace at `root`.
+fn targets(root: &Path) -> Result<BTreeSet<Target>, String> {
+    let run = cargo(root, &["metadata", "--no-deps", "--format-version", "1"]);
+    if !run.success {
+        return Err(format!("cargo metadata failed:\n{}", run.stderr));
+    }
+    let metadata: serde_json::Value = serde_json::from_str(&run.stdout).map_err(|e| e.to_string())?;
+    let root = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
+    let mut found = BTreeSet::new();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        for target in package["targets"].as_array().into_iter().flatten() {
+            let kinds: Vec<&str> =
+                target["kind"].as_array().into_iter().flatten().filter_map(|k| k.as_str()).collect();
+            let path = Path::new(target["src_path"].as_str().unwrap_or_default());
+            found.insert(Target {
+                package: package["name"].as_str().unwrap_or_default().to_string(),
+                kinds: kinds.join(","),
+                name: target["name"].as_str().unwrap_or_default().to_string(),
+                path: path.strip_prefix(&root).unwrap_or(path).to_string_lossy().replace('\\', "/"),
+            });
+        }
+    }
+    Ok(found)
 }
 
 impl Rewritten {
@@ -58,6 +99,10 @@ impl Rewritten {
         }
         let formatted_before = cargo(&root, &["fmt", "--check"]).success;
         let clippy_before = cargo(&root, &CLIPPY).success;
+        let targets_before = targets(&root).unwrap_or_else(|error| {
+            problems.push(error);
+            BTreeSet::new()
+        });
         let out = Run::of(corral(&root).args(["apply", "--allow-dirty", "--color", "never", "."]));
         if out.code != 0 {
             problems.push(format!("corral apply exited {}:\n{}\n{}", out.code, out.stdout, out.stderr));
@@ -72,6 +117,7 @@ impl Rewritten {
             problems,
             formatted_before,
             clippy_before,
+            targets_before,
         }
     }
 
@@ -91,8 +137,24 @@ impl Rewritten {
 
     /// The project's CI passes: `cargo check --locked --all-targets` with no
     /// warnings (every original is warning-free), and rustfmt and Clippy
-    /// with `-D warnings` where the original passed them.
+    /// with `-D warnings` where the original passed them; and every package
+    /// has the targets it had (a package the migration adds, the helper
+    /// crate, brings its own).
     fn passes_ci(&mut self) {
+        match targets(&self.root) {
+            Ok(after) => {
+                let packages: BTreeSet<&str> =
+                    self.targets_before.iter().map(|t| t.package.as_str()).collect();
+                let after: BTreeSet<Target> =
+                    after.into_iter().filter(|t| packages.contains(t.package.as_str())).collect();
+                if after != self.targets_before {
+                    let added: Vec<&Target> = after.difference(&self.targets_before).collect();
+                    let lost: Vec<&Target> = self.targets_before.difference(&after).collect();
+                    self.problems.push(format!("the targets changed: added {added:?}, lost {lost:?}"));
+                }
+            }
+            Err(error) => self.problems.push(error),
+        }
         let check = cargo(&self.root, &["check", "--locked", "--all-targets"]);
         if !check.success {
             self.problems.push(format!(
@@ -468,6 +530,84 @@ fn one_helper_crate() -> Rewritten {
     fx
 }
 
+/// The helper files the rewrite created.
+fn new_helpers(fx: &Rewritten) -> Vec<String> {
+    fx.changed_files()
+        .into_iter()
+        .filter(|file| !fx.original.join(file).exists() && fx.text(file).starts_with(HEADER))
+        .collect()
+}
+
+/// (h) Every target layout cargo knows, in a package without a library:
+/// `src/bin/NAME.rs`, `src/bin/NAME/main.rs` with a submodule, `[[bin]]`,
+/// `[[example]]`, `[[bench]]` and `[[test]]` at paths of their own,
+/// `examples/NAME.rs` and `examples/NAME/main.rs`. One `src/tasks.rs`, which
+/// each root declares (by `#[path]` where its folder does not hold it); the
+/// build script's thread needs a hand.
+fn every_layout_without_a_library() -> Rewritten {
+    let mut fx = Rewritten::new("layouts");
+    let helpers = new_helpers(&fx);
+    fx.expect(helpers == ["src/tasks.rs"], || format!("expected one helper, src/tasks.rs: {helpers:?}"));
+    for (root, declaration) in [
+        ("src/main.rs", "\nmod tasks;\n"),
+        ("src/bin/single.rs", "\n#[path = \"../tasks.rs\"]\nmod tasks;\n"),
+        ("src/bin/multi/main.rs", "\n#[path = \"../../tasks.rs\"]\nmod tasks;\nmod worker;\n"),
+        ("tools/custom.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
+        ("examples/ex1.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
+        ("examples/ex2/main.rs", "\n#[path = \"../../src/tasks.rs\"]\nmod tasks;\n"),
+        ("demos/demo.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
+        ("perf/load.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
+        ("checks/smoke.rs", "\n#[path = \"../src/tasks.rs\"]\nmod tasks;\n"),
+    ] {
+        let text = fx.text(root);
+        fx.expect(text.contains(declaration), || format!("{root} lacks `{declaration}`:\n{text}"));
+    }
+    let worker = fx.text("src/bin/multi/worker.rs");
+    fx.expect(worker.contains("crate::tasks::spawn_blocking(|| \"multi\")"), || {
+        format!("the submodule does not use the helper:\n{worker}")
+    });
+    let audit = fx.audit.clone();
+    fx.expect(audit.contains("1 not converted") && audit.contains("build.rs"), || {
+        format!("the build script's thread is not reported:\n{audit}")
+    });
+    fx.passes_ci();
+    fx.idempotent();
+    fx
+}
+
+/// (i) The same layouts with a library at a path of its own and `autobins =
+/// false`: the library holds the helper beside its root, every other target
+/// calls it through the library, and the build script's thread needs a hand.
+fn every_layout_with_a_library() -> Rewritten {
+    let mut fx = Rewritten::new("layouts_lib");
+    let helpers = new_helpers(&fx);
+    fx.expect(helpers == ["src/tasks.rs"], || format!("expected one helper, src/tasks.rs: {helpers:?}"));
+    let lib = fx.text("src/core.rs");
+    fx.expect(lib.contains("\npub mod tasks;\n"), || format!("the library does not declare it:\n{lib}"));
+    for root in [
+        "src/main.rs",
+        "src/bin/serve.rs",
+        "src/bin/admin/worker.rs",
+        "tools/migrate.rs",
+        "examples/replay.rs",
+        "examples/walk/main.rs",
+        "demos/tour.rs",
+        "perf/throughput.rs",
+        "checks/health.rs",
+    ] {
+        let text = fx.text(root);
+        fx.expect(text.contains("layouts_lib::tasks::") && !text.contains("mod tasks"), || {
+            format!("{root} does not call the library's helper:\n{text}")
+        });
+    }
+    fx.expect(fx.read("build.rs") == std::fs::read(fx.original.join("build.rs")).unwrap(), || {
+        "the build script was rewritten".into()
+    });
+    fx.passes_ci();
+    fx.idempotent();
+    fx
+}
+
 #[test]
 fn rewritten_fixtures_compile() {
     eprintln!("building in {}", shared_target_dir().display());
@@ -483,6 +623,8 @@ fn rewritten_fixtures_compile() {
         long_lived_tasks,
         lifecycle_shapes,
         one_helper_crate,
+        every_layout_without_a_library,
+        every_layout_with_a_library,
     ] {
         let started = Instant::now();
         let fx = run();

@@ -638,3 +638,49 @@ fn a_file_outside_any_package_is_analysed_alone() {
     assert_eq!(diagnostics[0]["range"]["start"], json!({"line": 1, "character": 4}));
     server.stop();
 }
+
+/// The code action places the helper as `apply` does: in a package without a
+/// library, a binary under `src/bin/` declares the shared `src/tasks.rs` by
+/// `#[path]` (a `mod tasks;` there would look for `src/bin/tasks.rs`, which
+/// cargo would take for a binary of its own).
+#[test]
+fn a_binary_under_src_bin_reaches_the_packages_helper_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\n",
+    );
+    write(root, "src/main.rs", "fn main() {}\n");
+    write(root, "src/bin/single.rs", "fn main() {\n    std::thread::spawn(|| ()).join().unwrap();\n}\n");
+    let uri = uri_of(root, "src/bin/single.rs");
+    let original = fs::read_to_string(root.join("src/bin/single.rs")).unwrap();
+    let mut server = Server::start();
+    server.initialize(json!({"workspace": {"workspaceEdit": {
+        "documentChanges": true, "resourceOperations": ["create"]
+    }}}));
+    server.open(&uri, &original);
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let actions = server.actions(2, &uri, &diagnostics[0]["range"], None);
+    assert_eq!(actions[0]["title"], "Track this spawn", "{actions:?}");
+    let track = &actions[0]["edit"];
+    let created: Vec<&str> = track["documentChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "create")
+        .map(|o| o["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(created, [uri_of(root, "src/tasks.rs")], "{track}");
+    let mut text = original.clone();
+    apply_edit(track, &uri, &mut text);
+    assert_eq!(
+        text,
+        "#[path = \"../tasks.rs\"]\nmod tasks;\n\nfn main() {\n    crate::tasks::spawn_thread(|| ()).join().unwrap();\n}\n"
+    );
+    assert_eq!(fs::read_to_string(root.join("src/main.rs")).unwrap(), "fn main() {}\n");
+    assert!(fs::read_to_string(root.join("src/tasks.rs")).unwrap().contains("pub(crate) async fn drain()"));
+    server.stop();
+}

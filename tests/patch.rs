@@ -260,3 +260,60 @@ fn each_patch_carries_its_lock_change() {
     assert!(!run.stdout.contains("Cargo.lock not updated"), "{}", run.stdout);
     assert_eq!(snapshot_tree(repo.path()), snapshot_tree(applied.path()));
 }
+
+/// A package without a library whose binaries all spawn, cut one file per
+/// patch: the one `src/tasks.rs` travels with the first patch, each root's
+/// `#[path]` declaration with its own file, and the patches applied in order
+/// equal what `apply` writes.
+#[test]
+fn binaries_of_one_package_share_one_helper_across_patches() {
+    let build = || {
+        let scratch = Scratch::new();
+        scratch
+            .file(
+                "Cargo.toml",
+                &common::manifest("app", "[[bin]]\nname = \"custom\"\npath = \"tools/custom.rs\"\n"),
+            )
+            .file("src/main.rs", "fn main() {\n    std::thread::spawn(|| ());\n}\n")
+            .file("src/bin/single.rs", "fn main() {\n    std::thread::spawn(|| ());\n}\n")
+            .file("tools/custom.rs", "fn main() {\n    std::thread::spawn(|| ());\n}\n")
+            .file("examples/ex1.rs", "fn main() {\n    std::thread::spawn(|| ());\n}\n");
+        git(scratch.path(), &["init", "-q", "-b", "main"]);
+        git(scratch.path(), &["add", "-A"]);
+        git(scratch.path(), &["commit", "-q", "-m", "initial"]);
+        scratch
+    };
+    let (repo, applied) = (build(), build());
+    let out = tempfile::tempdir().unwrap();
+    let run =
+        common::Run::of(corral(repo.path()).args(["patch", ".", "--split", "file", "--out"]).arg(out.path()));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let document = manifest(out.path());
+    let patches = document["patches"].as_array().unwrap();
+    let files: Vec<Vec<&str>> = patches
+        .iter()
+        .map(|p| p["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            vec!["Cargo.toml", "examples/ex1.rs", "src/tasks.rs"],
+            vec!["src/bin/single.rs"],
+            vec!["src/main.rs"],
+            vec!["tools/custom.rs"],
+        ]
+    );
+    for patch in patches {
+        git(repo.path(), &["am", "-q", out.path().join(patch["file"].as_str().unwrap()).to_str().unwrap()]);
+    }
+    let run = common::Run::of(corral(applied.path()).args(["apply", "."]));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let tree = snapshot_tree(repo.path());
+    assert_eq!(tree, snapshot_tree(applied.path()));
+    let text = |path: &str| tree.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str()).unwrap();
+    assert!(text("src/main.rs").starts_with("mod tasks;\n"), "{}", text("src/main.rs"));
+    assert!(text("src/bin/single.rs").starts_with("#[path = \"../tasks.rs\"]\nmod tasks;\n"));
+    assert!(text("tools/custom.rs").starts_with("#[path = \"../src/tasks.rs\"]\nmod tasks;\n"));
+    assert!(text("examples/ex1.rs").starts_with("#[path = \"../src/tasks.rs\"]\nmod tasks;\n"));
+    assert!(!tree.iter().any(|(path, _)| path.ends_with("/tasks.rs") && path != "src/tasks.rs"), "{tree:?}");
+}

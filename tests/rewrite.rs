@@ -283,3 +283,25 @@ fn one_helper_crate_for_the_workspace() {
         insta::assert_snapshot!("rewrite__helper_crate", output);
     });
 }
+
+/// Where each helper goes, for every target layout cargo knows (the compile
+/// fixtures `layouts` and `layouts_lib`): without a library, one `src/tasks.rs`
+/// that each root declares, by `#[path]` where its folder does not hold it;
+/// with one, the library's, beside its root; never a file cargo would take
+/// for a target of its own.
+#[test]
+fn every_target_layout_reaches_one_helper() {
+    for case in ["layouts", "layouts_lib"] {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile").join(case);
+        let output = common::elide_new_helpers(&run(&dir, &["diff", ".", "--color", "never"]));
+        let description = format!("corral diff . --color never (in tests/fixtures/compile/{case})");
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+            description => description,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("rewrite__{case}"), output);
+        });
+    }
+}

@@ -166,14 +166,18 @@ pub async fn drain_timeout(limit: std::time::Duration) -> bool {
 }
 "#;
 
+/// The helper's own test. Its imports sit inside the test function: a target
+/// without the test harness (a `harness = false` bench that declares the
+/// helper by `#[path]`) builds under `cfg(test)` without its `#[test]`
+/// functions, and imports at the module's top would be unused there.
 const TESTS: &str = r#"
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
-
     #[test]
     fn drain_waits_for_every_kind_of_spawn() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -8,6 +8,7 @@ pub mod call;
 pub mod helper;
 pub mod helper_crate;
 pub mod imports;
+mod placement;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,17 +16,18 @@ use std::path::{Path, PathBuf};
 use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxKind, ast, ast::HasName};
 
 use crate::config::{Config, LongLivedMode};
-use crate::discover::{Package, SourceFile as Discovered, TargetKind, Workspace};
+use crate::discover::{Package, SourceFile as Discovered, Workspace};
 use crate::edit::{self, Edit};
 use crate::parse::syntax_edition;
 use crate::sites::lifetime::LifetimeKind;
 use crate::sites::model::{Capture, Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{
-    HEADER, HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate,
+    HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate,
     workspace_dependencies,
 };
 use helper_crate::HelperCrate;
+use placement::{Declaration, HelperHome, declare_module, helper_home, helper_path};
 
 /// File texts the plan reads, by path; a path absent from the map does not exist.
 pub type Sources = HashMap<PathBuf, String>;
@@ -76,18 +78,6 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
-/// Where a crate's helper lives and how sites name it.
-#[derive(Debug, Clone)]
-struct HelperHome {
-    /// Target root that declares the module.
-    root: PathBuf,
-    file: PathBuf,
-    module: String,
-    public: bool,
-    /// Package index, for the manifest.
-    package: usize,
-}
-
 /// Every file the plan may read: site files, crate roots, helper files, manifests.
 pub fn wanted_files(workspace: &Workspace, sites: &[SpawnSite], config: &Config) -> Vec<PathBuf> {
     let files = files_by_display(workspace);
@@ -102,11 +92,7 @@ pub fn wanted_files(workspace: &Workspace, sites: &[SpawnSite], config: &Config)
             continue;
         }
         if let Some(home) = helper_home(workspace, file, config, &|_| None) {
-            wanted.push(home.root.clone());
-            wanted.push(home.file.clone());
-            wanted.push(home.file.with_file_name(format!("corral_{}.rs", home.module)));
-            wanted.push(home.file.with_extension("").join("mod.rs"));
-            wanted.push(workspace.packages[home.package].manifest_path.clone());
+            wanted.extend(placement::files_read(workspace, &home));
         }
     }
     if let Some(relative) = &config.helper_crate {
@@ -338,7 +324,8 @@ fn finish_file(file: &Pending, globs: &[imports::GlobExport]) -> Result<String, 
 }
 
 /// The helper module, its declaration (added to the root's pending edits) and
-/// the manifest dependencies, for each crate that needs them.
+/// the manifest dependencies, for each crate that needs them. Roots of one
+/// package share its one helper file: it is written once.
 fn install_helpers<'a>(
     workspace: &Workspace,
     homes: impl Iterator<Item = &'a HelperHome>,
@@ -348,36 +335,47 @@ fn install_helpers<'a>(
     let root_manifest = sources.get(&workspace.root.join("Cargo.toml")).map(String::as_str).unwrap_or("");
     let workspace_deps = workspace_dependencies(root_manifest);
     let mut manifests_done = HashSet::new();
+    let mut helpers_done = HashSet::new();
     let mut changes = Vec::new();
     let mut warnings = Vec::new();
     for home in homes {
         let package = &workspace.packages[home.package];
         let Some(root_text) = sources.get(&home.root) else { continue };
         let eol = line_ending(root_text);
-        if let Some(version) = package.rust_version.filter(|version| *version < HELPER_NEEDS) {
-            warnings.push(format!(
-                "{}: rust-version {version} is older than Rust {HELPER_NEEDS}, which the helper needs (a `const` \
-                 `Mutex::new`; tokio-util's TaskTracker itself needs 1.56): raise it, or rewrite {} for it",
-                package.name,
-                display_of(workspace, &home.file)
-            ));
-        }
-        if !sources.contains_key(&home.file) {
-            changes.push(FileChange {
-                path: home.file.clone(),
-                display: display_of(workspace, &home.file),
-                original: None,
-                new_text: helper_module(HelperStyle {
-                    public: home.public,
-                    line_ending: eol,
-                    tabs: indents_with_tabs(root_text),
-                    rust_version: package.rust_version,
-                }),
-                package: Some(package.name.clone()),
-            });
+        if helpers_done.insert(home.file.clone()) {
+            if let Some(version) = package.rust_version.filter(|version| *version < HELPER_NEEDS) {
+                warnings.push(format!(
+                    "{}: rust-version {version} is older than Rust {HELPER_NEEDS}, which the helper needs (a \
+                     `const` `Mutex::new`; tokio-util's TaskTracker itself needs 1.56): raise it, or rewrite {} for it",
+                    package.name,
+                    display_of(workspace, &home.file)
+                ));
+            }
+            if !sources.contains_key(&home.file) {
+                changes.push(FileChange {
+                    path: home.file.clone(),
+                    display: display_of(workspace, &home.file),
+                    original: None,
+                    new_text: helper_module(HelperStyle {
+                        public: home.public,
+                        line_ending: eol,
+                        tabs: indents_with_tabs(root_text),
+                        rust_version: package.rust_version,
+                    }),
+                    package: Some(package.name.clone()),
+                });
+            }
         }
         let gate = sources.get(&package.manifest_path).and_then(|manifest| tokio_feature_gate(manifest));
-        if let Some(edit) = declare_module(root_text, &home.module, home.public, gate.as_deref(), eol) {
+        let path = home.path_attribute();
+        let declaration = Declaration {
+            module: &home.module,
+            public: home.public,
+            gate: gate.as_deref(),
+            path: path.as_deref(),
+            eol,
+        };
+        if let Some(edit) = declare_module(root_text, declaration) {
             let edition = package
                 .targets
                 .iter()
@@ -434,114 +432,6 @@ fn propose_helper_crate<'a>(
         names.join(", "),
         names.len()
     ))
-}
-
-/// Whether a crate root declares a module `name` (in any form).
-fn declares_module(root: &str, name: &str) -> bool {
-    let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
-    file.syntax().children().filter_map(ast::Module::cast).any(|m| m.name().is_some_and(|n| n.text() == name))
-}
-
-/// The `mod tasks;` line for a crate root that lacks it: after the last `mod`
-/// declaration, or before the first item.
-fn declare_module(root: &str, module: &str, public: bool, gate: Option<&str>, eol: &str) -> Option<Edit> {
-    let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
-    let bom = if root.starts_with('\u{feff}') { 3 } else { 0 };
-    let items: Vec<ast::Item> = file.syntax().children().filter_map(ast::Item::cast).collect();
-    let declared = items
-        .iter()
-        .any(|item| matches!(item, ast::Item::Module(m) if m.name().is_some_and(|n| n.text() == module)));
-    if declared {
-        return None;
-    }
-    let visibility = if public { "pub " } else { "" };
-    let attribute = gate.map(|feature| format!("#[cfg(feature = \"{feature}\")]{eol}")).unwrap_or_default();
-    let line = format!("{attribute}{visibility}mod {module};");
-    let last_mod = items.iter().rfind(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none()));
-    if let Some(last) = last_mod {
-        let end = u32::from(last.syntax().text_range().end()) + bom;
-        return Some(Edit::insert(end, format!("{eol}{line}"), "declare the helper module"));
-    }
-    match items.first() {
-        Some(first) => {
-            // Before the item's attributes and doc comments too.
-            let start = first
-                .syntax()
-                .children_with_tokens()
-                .find(|e| !matches!(e.kind(), SyntaxKind::WHITESPACE))
-                .map_or(first.syntax().text_range().start(), |e| e.text_range().start());
-            Some(Edit::insert(
-                u32::from(start) + bom,
-                format!("{line}{eol}{eol}"),
-                "declare the helper module",
-            ))
-        }
-        None => {
-            let separator = if root.is_empty() || root.ends_with('\n') { "" } else { eol };
-            Some(Edit::insert(
-                root.len() as u32,
-                format!("{separator}{line}{eol}"),
-                "declare the helper module",
-            ))
-        }
-    }
-}
-
-/// Where the helper of a file's crate lives: the package's library when it
-/// has one (every other target can reach it), else the file's own target.
-fn helper_home(
-    workspace: &Workspace,
-    file: &Discovered,
-    config: &Config,
-    existing: &dyn Fn(&Path) -> Option<String>,
-) -> Option<HelperHome> {
-    let module = config.helper.strip_prefix("crate::").filter(|m| !m.contains("::"))?.to_string();
-    let package_index = file.package?;
-    let package: &Package = &workspace.packages[package_index];
-    let target = match package.lib() {
-        Some(lib) => lib,
-        None => &package.targets[file.target?],
-    };
-    if target.kind == TargetKind::BuildScript {
-        return None;
-    }
-    let root = target.root.clone();
-    let dir = match root.file_name().and_then(|n| n.to_str()) {
-        Some("lib.rs" | "main.rs" | "mod.rs") => root.parent()?.to_path_buf(),
-        _ => root.with_extension(""),
-    };
-    let mut name = module;
-    let mut helper_file = dir.join(format!("{name}.rs"));
-    // A module of that name that corral did not write belongs to the user:
-    // `tasks.rs` of theirs, `tasks/mod.rs`, or a `mod tasks` the root declares
-    // (inline or with `#[path]`) without corral's file behind it.
-    let ours = existing(&helper_file).is_some_and(|text| text.starts_with(HEADER));
-    let taken = !ours
-        && (existing(&helper_file).is_some()
-            || existing(&dir.join(&name).join("mod.rs")).is_some()
-            || existing(&root).is_some_and(|text| declares_module(&text, &name)));
-    if taken {
-        name = format!("corral_{name}");
-        helper_file = dir.join(format!("{name}.rs"));
-    }
-    Some(HelperHome {
-        root,
-        file: helper_file,
-        module: name,
-        public: target.kind == TargetKind::Lib,
-        package: package_index,
-    })
-}
-
-/// How a file names its crate's helper: `crate::tasks` inside the library,
-/// `<lib>::tasks` from the package's other targets.
-fn helper_path(workspace: &Workspace, file: &Discovered, home: &HelperHome) -> String {
-    let package = &workspace.packages[home.package];
-    let in_home = file.target.is_some_and(|t| package.targets[t].root == home.root);
-    match (in_home, package.lib()) {
-        (false, Some(lib)) => format!("{}::{}", lib.name, home.module),
-        _ => format!("crate::{}", home.module),
-    }
 }
 
 fn files_by_display(workspace: &Workspace) -> HashMap<&str, &Discovered> {
