@@ -22,7 +22,7 @@ use crate::sites::lifetime::LifetimeKind;
 use crate::sites::model::{Capture, Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{
-    HEADER, HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate,
+    HEADER, HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module,
     workspace_dependencies,
 };
 use helper_crate::HelperCrate;
@@ -376,8 +376,9 @@ fn install_helpers<'a>(
                 package: Some(package.name.clone()),
             });
         }
-        let gate = sources.get(&package.manifest_path).and_then(|manifest| tokio_feature_gate(manifest));
-        if let Some(edit) = declare_module(root_text, &home.module, home.public, gate.as_deref(), eol) {
+        // Never behind a feature: code no feature gates may call it, and the
+        // manifest edit makes its dependencies always on.
+        if let Some(edit) = declare_module(root_text, &home.module, home.public, eol) {
             let edition = package
                 .targets
                 .iter()
@@ -444,7 +445,7 @@ fn declares_module(root: &str, name: &str) -> bool {
 
 /// The `mod tasks;` line for a crate root that lacks it: after the last `mod`
 /// declaration, or before the first item.
-fn declare_module(root: &str, module: &str, public: bool, gate: Option<&str>, eol: &str) -> Option<Edit> {
+fn declare_module(root: &str, module: &str, public: bool, eol: &str) -> Option<Edit> {
     let file = SourceFile::parse(root.strip_prefix('\u{feff}').unwrap_or(root), Edition::Edition2021).tree();
     let bom = if root.starts_with('\u{feff}') { 3 } else { 0 };
     let items: Vec<ast::Item> = file.syntax().children().filter_map(ast::Item::cast).collect();
@@ -455,8 +456,7 @@ fn declare_module(root: &str, module: &str, public: bool, gate: Option<&str>, eo
         return None;
     }
     let visibility = if public { "pub " } else { "" };
-    let attribute = gate.map(|feature| format!("#[cfg(feature = \"{feature}\")]{eol}")).unwrap_or_default();
-    let line = format!("{attribute}{visibility}mod {module};");
+    let line = format!("{visibility}mod {module};");
     let last_mod = items.iter().rfind(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none()));
     if let Some(last) = last_mod {
         let end = u32::from(last.syntax().text_range().end()) + bom;
