@@ -113,6 +113,15 @@ pub enum LockError {
 /// there and returns what changed. Tries offline first, from the local index
 /// cache; only when that fails for want of something the cache lacks does it
 /// ask the registry.
+///
+/// The smallest change, in steps (see [`Pin`]): cargo's own update; when that
+/// moved a package the old lock held, the same update with every moved
+/// package pinned where it was; when even that fails (the locked tokio is
+/// older than every `tokio-util` with `TaskTracker` accepts), with tokio
+/// pinned at the oldest version that works, [`TRACKER_TOKIO`]; and when that
+/// fails too, cargo's own update after all. Each pinned run is followed by a
+/// run with the real manifests, starting from the lock the pins made, so that
+/// the pins leave no trace. The lock keeps its format version.
 pub fn updated_lock(input: &LockInput) -> Result<LockOutcome, LockError> {
     check_absolute(input)?;
     let root = normalize(input.root);
@@ -124,28 +133,199 @@ pub fn updated_lock(input: &LockInput) -> Result<LockOutcome, LockError> {
     files.write(scratch.path())?;
 
     let scratch_root = mirror(scratch.path(), &root);
-    let lock_path = scratch_root.join("Cargo.lock");
-    write_file(&lock_path, input.lock.as_bytes())?;
-
     let cargo = Cargo {
         program: std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")),
         configs: cargo_configs(&root),
         root: scratch_root,
     };
-    let mut run = cargo.update(true)?;
-    if !run.success && mentions_offline(&run.stderr) {
-        // A failed resolve writes no lock; writing it again makes the online
-        // run start from the user's lock whatever the offline one did.
-        write_file(&lock_path, input.lock.as_bytes())?;
-        run = cargo.update(false)?;
+    let run =
+        Resolution { cargo: &cargo, scratch: scratch.path(), files: &files, lock: input.lock, root: &root };
+    let old_tokio = locked_versions(input.lock, "tokio");
+    let guard: Vec<Pin> = old_tokio.iter().filter_map(|version| tracker_guard(version)).collect();
+    let first = run.resolve(&guard)?;
+    let written = match moved_packages(input.lock, &first) {
+        moved if moved.is_empty() => first,
+        moved => {
+            let mut pins = guard.clone();
+            pins.extend(moved);
+            match run.resolve(&pins) {
+                Ok(written) => written,
+                Err(_) if old_tokio.iter().any(|version| older(version, TRACKER_TOKIO)) => {
+                    let pins = [Pin::exact("tokio", TRACKER_TOKIO), tracker_guard(TRACKER_TOKIO)];
+                    run.resolve(&pins.into_iter().flatten().collect::<Vec<_>>()).unwrap_or(first)
+                }
+                Err(_) => first,
+            }
+        }
+    };
+    Ok(outcome(input.lock, &keep_format_version(input.lock, &written)))
+}
+
+/// The oldest tokio that a `tokio-util` with `TaskTracker` (0.7.10) accepts.
+pub const TRACKER_TOKIO: &str = "1.28.0";
+
+/// tokio-util 0.7.17 declares tokio `^1.28`, but its `rt` feature uses
+/// `tokio::task::Id` and `tokio::task::coop`, public in later tokios: with
+/// tokio 1.32 it fails (E0432), with 1.44 (what 0.7.18 declares) it builds.
+/// Cargo cannot know: with an older tokio locked, the scratch resolve keeps
+/// tokio-util below 0.7.17.
+const TOKIO_UTIL_BUILDS_FROM: (&str, &str) = ("0.7.17", "1.44.0");
+
+/// The guard against [`TOKIO_UTIL_BUILDS_FROM`] for a locked tokio.
+fn tracker_guard(tokio: &str) -> Option<Pin> {
+    let (tokio_util, needs) = TOKIO_UTIL_BUILDS_FROM;
+    older(tokio, needs).then(|| Pin { name: "tokio-util".to_string(), requirement: format!("<{tokio_util}") })
+}
+
+/// Whether version `a` is older than `b` (plain `x.y.z` numbers; a
+/// pre-release counts as its release).
+fn older(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> {
+        v.split(['.', '-', '+']).take(3).map(|part| part.parse().unwrap_or(0)).collect()
+    };
+    parts(a) < parts(b)
+}
+
+/// A requirement the scratch resolve adds to one package's manifest, as a
+/// renamed dependency (`corral-pin-0 = { package = "tokio", version =
+/// "=1.32.0", default-features = false }`): cargo allows a package to be
+/// named twice under different names, and without default features the pin
+/// enables nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pin {
+    name: String,
+    requirement: String,
+}
+
+impl Pin {
+    fn exact(name: &str, version: &str) -> Option<Pin> {
+        Some(Pin { name: name.to_string(), requirement: format!("={version}") })
     }
-    if !run.success {
-        let stderr = run.stderr.replace(&*scratch.path().to_string_lossy(), "");
-        return Err(LockError::Cargo { lock: root.join("Cargo.lock"), message: cargo_errors(&stderr) });
+}
+
+/// The crates.io packages of the old lock that are gone from the new one
+/// (moved to another version, or removed), each pinned where it was; the
+/// `tokio-util` being added or raised is free to move.
+fn moved_packages(old: &str, new: &str) -> Vec<Pin> {
+    let (Ok(old), Ok(new)) = (locked_packages(old), locked_packages(new)) else { return Vec::new() };
+    let mut pins = Vec::new();
+    for (name, versions) in &old {
+        if name == "tokio-util" {
+            continue;
+        }
+        let kept = new.get(name);
+        for locked in versions {
+            let registry = locked.source.as_deref().is_some_and(|source| source.ends_with(CRATES_IO));
+            if registry && !kept.is_some_and(|kept| kept.contains(locked)) {
+                pins.extend(Pin::exact(name, &locked.version));
+            }
+        }
     }
-    let written =
-        fs::read_to_string(&lock_path).map_err(|source| LockError::Scratch { path: lock_path, source })?;
-    Ok(outcome(input.lock, &written))
+    pins
+}
+
+/// How a crates.io source ends in a lock (`registry+https://...` or `sparse+https://...`).
+const CRATES_IO: &str = "github.com/rust-lang/crates.io-index";
+
+/// The versions of `name` a lock holds.
+fn locked_versions(lock: &str, name: &str) -> Vec<String> {
+    let Ok(packages) = locked_packages(lock) else { return Vec::new() };
+    packages
+        .get(name)
+        .map(|set| set.iter().map(|locked| locked.version.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The lock's `version = N` line kept: cargo writes the newest format it
+/// knows when it rewrites a lock (a `version = 3` lock came back as 4), and
+/// a project whose CI runs an older cargo cannot read that. Formats 3 and 4
+/// differ only in how git source URLs are escaped, so for a lock without
+/// escaped git URLs the line is all there is to restore; locks before format
+/// 3 have no such line and are left as cargo wrote them.
+fn keep_format_version(old: &str, new: &str) -> String {
+    let header = |lock: &str| {
+        lock.lines()
+            .take_while(|line| !line.starts_with('['))
+            .find(|line| line.starts_with("version = "))
+            .map(str::to_string)
+    };
+    match (header(old), header(new)) {
+        (Some(old_line), Some(new_line)) if old_line != new_line && !new.contains("%") => {
+            new.replacen(&new_line, &old_line, 1)
+        }
+        _ => new.to_string(),
+    }
+}
+
+/// One scratch copy and the cargo that resolves in it.
+struct Resolution<'a> {
+    cargo: &'a Cargo,
+    scratch: &'a Path,
+    files: &'a ScratchFiles,
+    /// The user's lock: every resolve starts from it.
+    lock: &'a str,
+    root: &'a Path,
+}
+
+impl Resolution<'_> {
+    /// The lock cargo writes with the real manifests, after a first run with
+    /// `pins` added when there are any.
+    fn resolve(&self, pins: &[Pin]) -> Result<String, LockError> {
+        let lock_path = self.cargo.root.join("Cargo.lock");
+        write_file(&lock_path, self.lock.as_bytes())?;
+        if let Some((host, text)) = self.pinned_manifest(pins)? {
+            let pinned = write_file(&mirror(self.scratch, &host), text.as_bytes()).and_then(|()| self.sync());
+            // The real manifest goes back whatever the pinned run did.
+            let original = &self.files.manifests[&host];
+            write_file(&mirror(self.scratch, &host), original.as_bytes())?;
+            pinned?;
+        }
+        self.sync()?;
+        fs::read_to_string(&lock_path).map_err(|source| LockError::Scratch { path: lock_path, source })
+    }
+
+    /// `cargo update --workspace` offline, then online when the cache lacks something.
+    fn sync(&self) -> Result<(), LockError> {
+        let lock_path = self.cargo.root.join("Cargo.lock");
+        let before =
+            fs::read(&lock_path).map_err(|source| LockError::Scratch { path: lock_path.clone(), source })?;
+        let mut run = self.cargo.update(true)?;
+        if !run.success && mentions_offline(&run.stderr) {
+            // A failed resolve writes no lock; writing it again makes the online
+            // run start from the same lock whatever the offline one did.
+            write_file(&lock_path, &before)?;
+            run = self.cargo.update(false)?;
+        }
+        if run.success {
+            return Ok(());
+        }
+        let stderr = run.stderr.replace(&*self.scratch.to_string_lossy(), "");
+        Err(LockError::Cargo { lock: self.root.join("Cargo.lock"), message: cargo_errors(&stderr) })
+    }
+
+    /// The first workspace package's manifest with the pins as dependencies.
+    fn pinned_manifest(&self, pins: &[Pin]) -> Result<Option<(PathBuf, String)>, LockError> {
+        if pins.is_empty() {
+            return Ok(None);
+        }
+        // A package of the workspace (under its root), not one reached by a path.
+        let host = self.files.manifests.iter().find(|(path, text)| {
+            path.starts_with(self.root)
+                && text.parse::<DocumentMut>().is_ok_and(|doc| doc.get("package").is_some())
+        });
+        let Some((path, text)) = host else { return Ok(None) };
+        let mut doc = parse_manifest(path, text)?;
+        let dependencies = doc.entry("dependencies").or_insert_with(|| Item::Table(toml_edit::Table::new()));
+        let Some(dependencies) = dependencies.as_table_like_mut() else { return Ok(None) };
+        for (index, pin) in pins.iter().enumerate() {
+            let mut table = toml_edit::InlineTable::new();
+            table.insert("package", Value::from(pin.name.as_str()));
+            table.insert("version", Value::from(pin.requirement.as_str()));
+            table.insert("default-features", Value::from(false));
+            dependencies.insert(&format!("corral-pin-{index}"), Item::Value(Value::InlineTable(table)));
+        }
+        Ok(Some((path.clone(), doc.to_string())))
+    }
 }
 
 /// The packages added, removed or moved between two lock texts, one line
@@ -185,6 +365,50 @@ pub fn lock_diff_summary(old: &str, new: &str) -> Vec<String> {
         }
     }
     lines
+}
+
+/// The audit's one line about the lock: the `tokio-util` it holds (kept,
+/// added or moved from an older one), how many other packages came in, and
+/// the packages that moved, or that none did:
+/// `Cargo.lock: tokio-util 0.7.16 added with 11 other packages, no package moves`.
+pub fn lock_audit_line(old: &str, new: &str) -> String {
+    let changes = lock_diff_summary(old, new);
+    if changes.first().is_some_and(|line| line.starts_with("cannot compare")) {
+        return format!("Cargo.lock: {}", changes.join(", "));
+    }
+    let (before, after) = (locked_versions(old, "tokio-util"), locked_versions(new, "tokio-util"));
+    let mut line = String::from("Cargo.lock: ");
+    match (before.as_slice(), after.as_slice()) {
+        (_, []) => {}
+        ([], [version]) => line.push_str(&format!("tokio-util {version} added")),
+        ([old], [new]) if old != new => line.push_str(&format!("tokio-util {old} -> {new}")),
+        (_, versions) => line.push_str(&format!("tokio-util {} kept", versions.join(", "))),
+    }
+    let others =
+        changes.iter().filter(|c| c.starts_with("added ") && !c.starts_with("added tokio-util ")).count();
+    if others > 0 {
+        let joiner = if line.ends_with(": ") { "" } else { " with " };
+        let noun = if others == 1 { "package" } else { "packages" };
+        let other = if joiner.is_empty() { "" } else { "other " };
+        line.push_str(&format!("{joiner}{others} {other}{noun}"));
+        if joiner.is_empty() {
+            line.push_str(" added");
+        }
+    }
+    let moved: Vec<&String> = changes
+        .iter()
+        .filter(|c| !c.starts_with("added ") && !c.starts_with("updated tokio-util "))
+        .collect();
+    if !line.ends_with(": ") {
+        line.push_str(", ");
+    }
+    if moved.is_empty() {
+        line.push_str("no package moves");
+    } else {
+        let list: Vec<&str> = moved.iter().map(|c| c.as_str()).collect();
+        line.push_str(&format!("{} moved: {}", list.len(), list.join(", ")));
+    }
+    line
 }
 
 /// One `[[package]]` of a lock, as far as moves are concerned.
@@ -526,6 +750,9 @@ impl Cargo {
             command.arg("--config").arg(config);
         }
         command
+            // Versions whose `rust-version` the workspace meets come first, as
+            // resolver 3 does by default, whatever resolver the workspace uses.
+            .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback")
             .args(["update", "--workspace", "--color", "never", "--manifest-path"])
             .arg(self.root.join("Cargo.toml"))
             .current_dir(&self.root)
@@ -824,6 +1051,55 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             ]
         );
         assert!(lock_diff_summary(OLD, OLD).is_empty());
+    }
+
+    #[test]
+    fn audit_line_names_the_tracker_and_what_moved() {
+        let added = format!(
+            "{OLD}\n[[package]]\nname = \"tokio-util\"\nversion = \"0.7.16\"\n\n[[package]]\nname = \"slab\"\nversion = \"0.4.12\"\n"
+        );
+        assert_eq!(
+            lock_audit_line(OLD, &added),
+            "Cargo.lock: tokio-util 0.7.16 added with 1 other package, no package moves"
+        );
+        assert_eq!(lock_audit_line(&added, &added), "Cargo.lock: tokio-util 0.7.16 kept, no package moves");
+        let moved = added.replace("1.38.0", "1.54.1").replace("0.7.16", "0.7.20");
+        assert_eq!(
+            lock_audit_line(&added, &moved),
+            "Cargo.lock: tokio-util 0.7.16 -> 0.7.20, 1 moved: updated tokio 1.38.0 -> 1.54.1"
+        );
+        assert_eq!(lock_audit_line(OLD, OLD), "Cargo.lock: no package moves");
+    }
+
+    #[test]
+    fn the_format_version_line_is_kept() {
+        let v3 = OLD.replace("version = 4", "version = 3");
+        assert_eq!(keep_format_version(&v3, OLD), v3);
+        assert_eq!(keep_format_version(OLD, OLD), OLD);
+        let unversioned = OLD.replace("version = 4\n\n", "");
+        assert_eq!(
+            keep_format_version(&unversioned, OLD),
+            OLD,
+            "a format 1 or 2 lock is left as cargo writes it"
+        );
+        let git = format!("{OLD}source = \"git+https://example.com/x?branch=a%2Fb#0123\"\n");
+        assert_eq!(keep_format_version(&v3, &git), git, "format 4 escapes git URLs: not rewritten by hand");
+    }
+
+    #[test]
+    fn moved_packages_are_pinned_where_they_were_except_tokio_util() {
+        let new = OLD
+            .replace("1.38.0", "1.54.1")
+            .replace("name = \"syn\"\nversion = \"1.0.109\"", "name = \"syn\"\nversion = \"2.0.1\"");
+        let pins = moved_packages(OLD, &new);
+        assert_eq!(pins, vec![Pin::exact("syn", "1.0.109").unwrap(), Pin::exact("tokio", "1.38.0").unwrap()]);
+        let with_tracker = format!(
+            "{OLD}\n[[package]]\nname = \"tokio-util\"\nversion = \"0.7.9\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        );
+        assert!(moved_packages(&with_tracker, OLD).is_empty(), "tokio-util may move");
+        assert_eq!(tracker_guard("1.32.0").map(|pin| pin.requirement), Some("<0.7.17".to_string()));
+        assert_eq!(tracker_guard("1.44.0"), None);
+        assert!(older("1.8.0", TRACKER_TOKIO) && !older("1.28.0", TRACKER_TOKIO) && older("1.9.3", "1.10.0"));
     }
 
     #[test]
