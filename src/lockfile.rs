@@ -370,45 +370,39 @@ pub fn lock_diff_summary(old: &str, new: &str) -> Vec<String> {
 /// The audit's one line about the lock: the `tokio-util` it holds (kept,
 /// added or moved from an older one), how many other packages came in, and
 /// the packages that moved, or that none did:
-/// `Cargo.lock: tokio-util 0.7.16 added with 11 other packages, no package moves`.
+/// `Cargo.lock: tokio-util 0.7.16 added, 11 other packages added, no package moves`.
 pub fn lock_audit_line(old: &str, new: &str) -> String {
     let changes = lock_diff_summary(old, new);
     if changes.first().is_some_and(|line| line.starts_with("cannot compare")) {
         return format!("Cargo.lock: {}", changes.join(", "));
     }
     let (before, after) = (locked_versions(old, "tokio-util"), locked_versions(new, "tokio-util"));
-    let mut line = String::from("Cargo.lock: ");
+    let mut parts = Vec::new();
     match (before.as_slice(), after.as_slice()) {
         (_, []) => {}
-        ([], [version]) => line.push_str(&format!("tokio-util {version} added")),
-        ([old], [new]) if old != new => line.push_str(&format!("tokio-util {old} -> {new}")),
-        (_, versions) => line.push_str(&format!("tokio-util {} kept", versions.join(", "))),
+        ([], [version]) => parts.push(format!("tokio-util {version} added")),
+        ([old], [new]) if old != new => parts.push(format!("tokio-util {old} -> {new}")),
+        (_, versions) => parts.push(format!("tokio-util {} kept", versions.join(", "))),
     }
-    let others =
-        changes.iter().filter(|c| c.starts_with("added ") && !c.starts_with("added tokio-util ")).count();
-    if others > 0 {
-        let joiner = if line.ends_with(": ") { "" } else { " with " };
-        let noun = if others == 1 { "package" } else { "packages" };
-        let other = if joiner.is_empty() { "" } else { "other " };
-        line.push_str(&format!("{joiner}{others} {other}{noun}"));
-        if joiner.is_empty() {
-            line.push_str(" added");
-        }
+    let added = changes.iter().filter(|c| c.starts_with("added ") && !c.starts_with("added tokio-util "));
+    match (added.count(), after.is_empty()) {
+        (0, _) => {}
+        (1, true) => parts.push("1 package added".to_string()),
+        (1, false) => parts.push("1 other package added".to_string()),
+        (count, true) => parts.push(format!("{count} packages added")),
+        (count, false) => parts.push(format!("{count} other packages added")),
     }
-    let moved: Vec<&String> = changes
+    let moved: Vec<&str> = changes
         .iter()
         .filter(|c| !c.starts_with("added ") && !c.starts_with("updated tokio-util "))
+        .map(String::as_str)
         .collect();
-    if !line.ends_with(": ") {
-        line.push_str(", ");
-    }
     if moved.is_empty() {
-        line.push_str("no package moves");
+        parts.push("no package moves".to_string());
     } else {
-        let list: Vec<&str> = moved.iter().map(|c| c.as_str()).collect();
-        line.push_str(&format!("{} moved: {}", list.len(), list.join(", ")));
+        parts.push(format!("{} moved: {}", moved.len(), moved.join(", ")));
     }
-    line
+    format!("Cargo.lock: {}", parts.join(", "))
 }
 
 /// One `[[package]]` of a lock, as far as moves are concerned.
@@ -1060,7 +1054,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         );
         assert_eq!(
             lock_audit_line(OLD, &added),
-            "Cargo.lock: tokio-util 0.7.16 added with 1 other package, no package moves"
+            "Cargo.lock: tokio-util 0.7.16 added, 1 other package added, no package moves"
         );
         assert_eq!(lock_audit_line(&added, &added), "Cargo.lock: tokio-util 0.7.16 kept, no package moves");
         let moved = added.replace("1.38.0", "1.54.1").replace("0.7.16", "0.7.20");
