@@ -114,11 +114,11 @@ pub enum LockError {
 /// cache; when that fails, or moves a locked package (offline, cargo only
 /// takes versions whose sources are downloaded), it asks the registry.
 ///
-/// The smallest change, in steps (see [`Pin`]): cargo's own update; when that
+/// The smallest change, in steps (see `Pin`): cargo's own update; when that
 /// moved a package the old lock held, the same update with every moved
 /// package pinned where it was; when even that fails (the locked tokio is
 /// older than every `tokio-util` with `TaskTracker` accepts), with tokio
-/// pinned at the oldest version that works, [`TRACKER_TOKIO`]; and when that
+/// pinned at the oldest version that works, 1.28.0; and when that
 /// fails too, cargo's own update after all. Each pinned run is followed by a
 /// run with the real manifests, starting from the lock the pins made, so that
 /// the pins leave no trace. The lock keeps its format version.
@@ -157,7 +157,7 @@ pub fn updated_lock(input: &LockInput) -> Result<LockOutcome, LockError> {
 }
 
 /// The oldest tokio that a `tokio-util` with `TaskTracker` (0.7.10) accepts.
-pub const TRACKER_TOKIO: &str = "1.28.0";
+const TRACKER_TOKIO: &str = "1.28.0";
 
 /// tokio-util 0.7.17 declares tokio `^1.28`, but its `rt` feature uses
 /// `tokio::task::Id` and `tokio::task::coop`, public in later tokios: with

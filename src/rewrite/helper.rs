@@ -241,7 +241,7 @@ const HELPER_DEPENDENCIES: [(&str, &str, &[&str]); 2] =
 
 /// The target table whose dependencies every build of every target has: the
 /// helper's, where `[dependencies]` only holds them as optional.
-pub const ALWAYS_ON_TARGET: &str = "cfg(all())";
+const ALWAYS_ON_TARGET: &str = "cfg(all())";
 
 /// Makes sure a package depends on `tokio-util` with its `rt` feature, and on
 /// `tokio` with `rt` and `time`, in every feature combination and on every
@@ -409,7 +409,7 @@ pub(super) fn keep_line_endings(original: &str, text: String) -> String {
 /// package with a `Cargo.lock` that pins an older tokio, cargo resolves the
 /// new dependency to the newest 0.7 that fits the lock (0.7.3 for mini-redis
 /// 0.4.1), which has no `TaskTracker`.
-pub const TOKIO_UTIL_VERSION: &str = "0.7.10";
+const TOKIO_UTIL_VERSION: &str = "0.7.10";
 
 /// Raises an existing `tokio-util` requirement that allows a release without
 /// `TaskTracker` (`"0.7"`, `"0.7.3"`, `"^0.7.9"`) to [`TOKIO_UTIL_VERSION`];
