@@ -111,8 +111,17 @@ pub enum LockError {
 
 /// Mirrors the workspace into a scratch folder, lets cargo update the lock
 /// there and returns what changed. Tries offline first, from the local index
-/// cache; only when that fails for want of something the cache lacks does it
-/// ask the registry.
+/// cache; when that fails, or moves a locked package (offline, cargo only
+/// takes versions whose sources are downloaded), it asks the registry.
+///
+/// The smallest change, in steps (see `Pin`): cargo's own update; when that
+/// moved a package the old lock held, the same update with every moved
+/// package pinned where it was; when even that fails (the locked tokio is
+/// older than every `tokio-util` with `TaskTracker` accepts), with tokio
+/// pinned at the oldest version that works, 1.28.0; and when that
+/// fails too, cargo's own update after all. Each pinned run is followed by a
+/// run with the real manifests, starting from the lock the pins made, so that
+/// the pins leave no trace. The lock keeps its format version.
 pub fn updated_lock(input: &LockInput) -> Result<LockOutcome, LockError> {
     check_absolute(input)?;
     let root = normalize(input.root);
@@ -124,28 +133,213 @@ pub fn updated_lock(input: &LockInput) -> Result<LockOutcome, LockError> {
     files.write(scratch.path())?;
 
     let scratch_root = mirror(scratch.path(), &root);
-    let lock_path = scratch_root.join("Cargo.lock");
-    write_file(&lock_path, input.lock.as_bytes())?;
-
     let cargo = Cargo {
         program: std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")),
         configs: cargo_configs(&root),
         root: scratch_root,
     };
-    let mut run = cargo.update(true)?;
-    if !run.success && mentions_offline(&run.stderr) {
-        // A failed resolve writes no lock; writing it again makes the online
-        // run start from the user's lock whatever the offline one did.
-        write_file(&lock_path, input.lock.as_bytes())?;
-        run = cargo.update(false)?;
+    let run = |offline| Resolution {
+        cargo: &cargo,
+        scratch: scratch.path(),
+        files: &files,
+        lock: input.lock,
+        root: &root,
+        offline,
+    };
+    // Offline, cargo only picks versions whose sources are downloaded, so a
+    // resolve that moves a locked package (or fails) is done again online.
+    let written = match run(true).smallest() {
+        Ok(written) if moved_packages(input.lock, &written).is_empty() => written,
+        Ok(written) => run(false).smallest().unwrap_or(written),
+        Err(_) => run(false).smallest()?,
+    };
+    Ok(outcome(input.lock, &keep_format_version(input.lock, &written)))
+}
+
+/// The oldest tokio that a `tokio-util` with `TaskTracker` (0.7.10) accepts.
+const TRACKER_TOKIO: &str = "1.28.0";
+
+/// tokio-util 0.7.17 declares tokio `^1.28`, but its `rt` feature uses
+/// `tokio::task::Id` and `tokio::task::coop`, public in later tokios: with
+/// tokio 1.32 it fails (E0432), with 1.44 (what 0.7.18 declares) it builds.
+/// Cargo cannot know: with an older tokio locked, the scratch resolve keeps
+/// tokio-util below 0.7.17.
+const TOKIO_UTIL_BUILDS_FROM: (&str, &str) = ("0.7.17", "1.44.0");
+
+/// The guard against [`TOKIO_UTIL_BUILDS_FROM`] for a locked tokio.
+fn tracker_guard(tokio: &str) -> Option<Pin> {
+    let (tokio_util, needs) = TOKIO_UTIL_BUILDS_FROM;
+    // `>=0.7`: a bare `<0.7.17` lets cargo add a 0.6 beside the 0.7 the manifest asks for.
+    let requirement = format!(">=0.7, <{tokio_util}");
+    older(tokio, needs).then(|| Pin { name: "tokio-util".to_string(), requirement })
+}
+
+/// Whether version `a` is older than `b` (plain `x.y.z` numbers; a
+/// pre-release counts as its release).
+fn older(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> {
+        v.split(['.', '-', '+']).take(3).map(|part| part.parse().unwrap_or(0)).collect()
+    };
+    parts(a) < parts(b)
+}
+
+/// A requirement the scratch resolve adds to one package's manifest, as a
+/// renamed dependency (`corral-pin-0 = { package = "tokio", version =
+/// "=1.32.0", default-features = false }`): cargo allows a package to be
+/// named twice under different names, and without default features the pin
+/// enables nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pin {
+    name: String,
+    requirement: String,
+}
+
+impl Pin {
+    fn exact(name: &str, version: &str) -> Option<Pin> {
+        Some(Pin { name: name.to_string(), requirement: format!("={version}") })
     }
-    if !run.success {
-        let stderr = run.stderr.replace(&*scratch.path().to_string_lossy(), "");
-        return Err(LockError::Cargo { lock: root.join("Cargo.lock"), message: cargo_errors(&stderr) });
+}
+
+/// The crates.io packages of the old lock that are gone from the new one
+/// (moved to another version, or removed), each pinned where it was; the
+/// `tokio-util` being added or raised is free to move.
+fn moved_packages(old: &str, new: &str) -> Vec<Pin> {
+    let (Ok(old), Ok(new)) = (locked_packages(old), locked_packages(new)) else { return Vec::new() };
+    let mut pins = Vec::new();
+    for (name, versions) in &old {
+        if name == "tokio-util" {
+            continue;
+        }
+        let kept = new.get(name);
+        // Replaced by a path or git package: a `[patch]` (of the manifests or
+        // of the cargo configuration) that any cargo run would apply.
+        if kept.is_some_and(|kept| kept.iter().any(|locked| !locked.is_crates_io())) {
+            continue;
+        }
+        for locked in versions {
+            if locked.is_crates_io() && !kept.is_some_and(|kept| kept.contains(locked)) {
+                pins.extend(Pin::exact(name, &locked.version));
+            }
+        }
     }
-    let written =
-        fs::read_to_string(&lock_path).map_err(|source| LockError::Scratch { path: lock_path, source })?;
-    Ok(outcome(input.lock, &written))
+    pins
+}
+
+/// How a crates.io source ends in a lock (`registry+https://...` or `sparse+https://...`).
+const CRATES_IO: &str = "github.com/rust-lang/crates.io-index";
+
+/// The versions of `name` a lock holds.
+fn locked_versions(lock: &str, name: &str) -> Vec<String> {
+    let Ok(packages) = locked_packages(lock) else { return Vec::new() };
+    packages
+        .get(name)
+        .map(|set| set.iter().map(|locked| locked.version.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The lock's `version = N` line kept: cargo writes the newest format it
+/// knows when it rewrites a lock (a `version = 3` lock came back as 4), and
+/// a project whose CI runs an older cargo cannot read that. Formats 3 and 4
+/// differ only in how git source URLs are escaped, so for a lock without
+/// escaped git URLs the line is all there is to restore; locks before format
+/// 3 have no such line and are left as cargo wrote them.
+fn keep_format_version(old: &str, new: &str) -> String {
+    let header = |lock: &str| {
+        lock.lines()
+            .take_while(|line| !line.starts_with('['))
+            .find(|line| line.starts_with("version = "))
+            .map(str::to_string)
+    };
+    match (header(old), header(new)) {
+        (Some(old_line), Some(new_line)) if old_line != new_line && !new.contains("%") => {
+            new.replacen(&new_line, &old_line, 1)
+        }
+        _ => new.to_string(),
+    }
+}
+
+/// One scratch copy and the cargo that resolves in it.
+struct Resolution<'a> {
+    cargo: &'a Cargo,
+    scratch: &'a Path,
+    files: &'a ScratchFiles,
+    /// The user's lock: every resolve starts from it.
+    lock: &'a str,
+    root: &'a Path,
+    /// Whether cargo runs with `--offline`.
+    offline: bool,
+}
+
+impl Resolution<'_> {
+    /// The lock with the fewest moves the steps of [`updated_lock`] find.
+    fn smallest(&self) -> Result<String, LockError> {
+        let old_tokio = locked_versions(self.lock, "tokio");
+        let guard: Vec<Pin> = old_tokio.iter().filter_map(|version| tracker_guard(version)).collect();
+        let first = self.resolve(&guard)?;
+        let moved = moved_packages(self.lock, &first);
+        if moved.is_empty() {
+            return Ok(first);
+        }
+        let pins: Vec<Pin> = guard.into_iter().chain(moved).collect();
+        match self.resolve(&pins) {
+            Ok(written) => Ok(written),
+            Err(_) if old_tokio.iter().any(|version| older(version, TRACKER_TOKIO)) => {
+                let pins = [Pin::exact("tokio", TRACKER_TOKIO), tracker_guard(TRACKER_TOKIO)];
+                Ok(self.resolve(&pins.into_iter().flatten().collect::<Vec<_>>()).unwrap_or(first))
+            }
+            Err(_) => Ok(first),
+        }
+    }
+
+    /// The lock cargo writes with the real manifests, after a first run with
+    /// `pins` added when there are any.
+    fn resolve(&self, pins: &[Pin]) -> Result<String, LockError> {
+        let lock_path = self.cargo.root.join("Cargo.lock");
+        write_file(&lock_path, self.lock.as_bytes())?;
+        if let Some((host, text)) = self.pinned_manifest(pins)? {
+            let pinned = write_file(&mirror(self.scratch, &host), text.as_bytes()).and_then(|()| self.sync());
+            // The real manifest goes back whatever the pinned run did.
+            let original = &self.files.manifests[&host];
+            write_file(&mirror(self.scratch, &host), original.as_bytes())?;
+            pinned?;
+        }
+        self.sync()?;
+        fs::read_to_string(&lock_path).map_err(|source| LockError::Scratch { path: lock_path, source })
+    }
+
+    /// `cargo update --workspace`, offline or not.
+    fn sync(&self) -> Result<(), LockError> {
+        let run = self.cargo.update(self.offline)?;
+        if run.success {
+            return Ok(());
+        }
+        let stderr = run.stderr.replace(&*self.scratch.to_string_lossy(), "");
+        Err(LockError::Cargo { lock: self.root.join("Cargo.lock"), message: cargo_errors(&stderr) })
+    }
+
+    /// The first workspace package's manifest with the pins as dependencies.
+    fn pinned_manifest(&self, pins: &[Pin]) -> Result<Option<(PathBuf, String)>, LockError> {
+        if pins.is_empty() {
+            return Ok(None);
+        }
+        // A package of the workspace (under its root), not one reached by a path.
+        let host = self.files.manifests.iter().find(|(path, text)| {
+            path.starts_with(self.root)
+                && text.parse::<DocumentMut>().is_ok_and(|doc| doc.get("package").is_some())
+        });
+        let Some((path, text)) = host else { return Ok(None) };
+        let mut doc = parse_manifest(path, text)?;
+        let dependencies = doc.entry("dependencies").or_insert_with(|| Item::Table(toml_edit::Table::new()));
+        let Some(dependencies) = dependencies.as_table_like_mut() else { return Ok(None) };
+        for (index, pin) in pins.iter().enumerate() {
+            let mut table = toml_edit::InlineTable::new();
+            table.insert("package", Value::from(pin.name.as_str()));
+            table.insert("version", Value::from(pin.requirement.as_str()));
+            table.insert("default-features", Value::from(false));
+            dependencies.insert(&format!("corral-pin-{index}"), Item::Value(Value::InlineTable(table)));
+        }
+        Ok(Some((path.clone(), doc.to_string())))
+    }
 }
 
 /// The packages added, removed or moved between two lock texts, one line
@@ -187,6 +381,44 @@ pub fn lock_diff_summary(old: &str, new: &str) -> Vec<String> {
     lines
 }
 
+/// The audit's one line about the lock: the `tokio-util` it holds (kept,
+/// added or moved from an older one), how many other packages came in, and
+/// the packages that moved, or that none did:
+/// `Cargo.lock: tokio-util 0.7.16 added, 11 other packages added, no package moves`.
+pub fn lock_audit_line(old: &str, new: &str) -> String {
+    let changes = lock_diff_summary(old, new);
+    if changes.first().is_some_and(|line| line.starts_with("cannot compare")) {
+        return format!("Cargo.lock: {}", changes.join(", "));
+    }
+    let (before, after) = (locked_versions(old, "tokio-util"), locked_versions(new, "tokio-util"));
+    let mut parts = Vec::new();
+    match (before.as_slice(), after.as_slice()) {
+        (_, []) => {}
+        ([], [version]) => parts.push(format!("tokio-util {version} added")),
+        ([old], [new]) if old != new => parts.push(format!("tokio-util {old} -> {new}")),
+        (_, versions) => parts.push(format!("tokio-util {} kept", versions.join(", "))),
+    }
+    let added = changes.iter().filter(|c| c.starts_with("added ") && !c.starts_with("added tokio-util "));
+    match (added.count(), after.is_empty()) {
+        (0, _) => {}
+        (1, true) => parts.push("1 package added".to_string()),
+        (1, false) => parts.push("1 other package added".to_string()),
+        (count, true) => parts.push(format!("{count} packages added")),
+        (count, false) => parts.push(format!("{count} other packages added")),
+    }
+    let moved: Vec<&str> = changes
+        .iter()
+        .filter(|c| !c.starts_with("added ") && !c.starts_with("updated tokio-util "))
+        .map(String::as_str)
+        .collect();
+    if moved.is_empty() {
+        parts.push("no package moves".to_string());
+    } else {
+        parts.push(format!("{} moved: {}", moved.len(), moved.join(", ")));
+    }
+    format!("Cargo.lock: {}", parts.join(", "))
+}
+
 /// One `[[package]]` of a lock, as far as moves are concerned.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Locked {
@@ -196,6 +428,10 @@ struct Locked {
 }
 
 impl Locked {
+    fn is_crates_io(&self) -> bool {
+        self.source.as_deref().is_some_and(|source| source.ends_with(CRATES_IO))
+    }
+
     fn source_label(&self) -> &str {
         self.source.as_deref().unwrap_or("path")
     }
@@ -526,6 +762,9 @@ impl Cargo {
             command.arg("--config").arg(config);
         }
         command
+            // Versions whose `rust-version` the workspace meets come first, as
+            // resolver 3 does by default, whatever resolver the workspace uses.
+            .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback")
             .args(["update", "--workspace", "--color", "never", "--manifest-path"])
             .arg(self.root.join("Cargo.toml"))
             .current_dir(&self.root)
@@ -542,12 +781,6 @@ impl Cargo {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         })
     }
-}
-
-/// Whether an offline run failed for want of something the local index or
-/// cache lacks; cargo then names `--offline` or "offline mode".
-fn mentions_offline(stderr: &str) -> bool {
-    stderr.contains("--offline") || stderr.contains("offline mode")
 }
 
 /// Cargo's error, without the progress lines before it, on one line: the
@@ -765,13 +998,6 @@ error: failed to download `bytes v1.12.2`\n\nCaused by:\n  attempting to make an
     }
 
     #[test]
-    fn offline_failures_are_recognised() {
-        assert!(mentions_offline("attempting to make an HTTP request, but --offline was specified"));
-        assert!(mentions_offline("As a reminder, you're using offline mode (--offline)"));
-        assert!(!mentions_offline("error: failed to parse manifest"));
-    }
-
-    #[test]
     fn crlf_locks_stay_crlf() {
         let old = "version = 4\r\n\r\n[[package]]\r\nname = \"a\"\r\n";
         assert_eq!(
@@ -824,6 +1050,60 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             ]
         );
         assert!(lock_diff_summary(OLD, OLD).is_empty());
+    }
+
+    #[test]
+    fn audit_line_names_the_tracker_and_what_moved() {
+        let added = format!(
+            "{OLD}\n[[package]]\nname = \"tokio-util\"\nversion = \"0.7.16\"\n\n[[package]]\nname = \"slab\"\nversion = \"0.4.12\"\n"
+        );
+        assert_eq!(
+            lock_audit_line(OLD, &added),
+            "Cargo.lock: tokio-util 0.7.16 added, 1 other package added, no package moves"
+        );
+        assert_eq!(lock_audit_line(&added, &added), "Cargo.lock: tokio-util 0.7.16 kept, no package moves");
+        let moved = added.replace("1.38.0", "1.54.1").replace("0.7.16", "0.7.20");
+        assert_eq!(
+            lock_audit_line(&added, &moved),
+            "Cargo.lock: tokio-util 0.7.16 -> 0.7.20, 1 moved: updated tokio 1.38.0 -> 1.54.1"
+        );
+        assert_eq!(lock_audit_line(OLD, OLD), "Cargo.lock: no package moves");
+    }
+
+    #[test]
+    fn the_format_version_line_is_kept() {
+        let v3 = OLD.replace("version = 4", "version = 3");
+        assert_eq!(keep_format_version(&v3, OLD), v3);
+        assert_eq!(keep_format_version(OLD, OLD), OLD);
+        let unversioned = OLD.replace("version = 4\n\n", "");
+        assert_eq!(
+            keep_format_version(&unversioned, OLD),
+            OLD,
+            "a format 1 or 2 lock is left as cargo writes it"
+        );
+        let git = format!("{OLD}source = \"git+https://example.com/x?branch=a%2Fb#0123\"\n");
+        assert_eq!(keep_format_version(&v3, &git), git, "format 4 escapes git URLs: not rewritten by hand");
+    }
+
+    #[test]
+    fn moved_packages_are_pinned_where_they_were_except_tokio_util() {
+        let new = OLD
+            .replace("1.38.0", "1.54.1")
+            .replace("name = \"syn\"\nversion = \"1.0.109\"", "name = \"syn\"\nversion = \"2.0.1\"");
+        let pins = moved_packages(OLD, &new);
+        assert_eq!(pins, vec![Pin::exact("syn", "1.0.109").unwrap(), Pin::exact("tokio", "1.38.0").unwrap()]);
+        let with_tracker = format!(
+            "{OLD}\n[[package]]\nname = \"tokio-util\"\nversion = \"0.7.9\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        );
+        assert!(moved_packages(&with_tracker, OLD).is_empty(), "tokio-util may move");
+        let patched = OLD.replace(
+            "name = \"tokio\"\nversion = \"1.38.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"",
+            "name = \"tokio\"\nversion = \"1.38.9\"",
+        );
+        assert!(moved_packages(OLD, &patched).is_empty(), "a package a [patch] replaced is not pinned back");
+        assert_eq!(tracker_guard("1.32.0").map(|pin| pin.requirement), Some(">=0.7, <0.7.17".to_string()));
+        assert_eq!(tracker_guard("1.44.0"), None);
+        assert!(older("1.8.0", TRACKER_TOKIO) && !older("1.28.0", TRACKER_TOKIO) && older("1.9.3", "1.10.0"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -130,21 +130,6 @@ fn dependencies(packages: &BTreeMap<String, toml::Table>, name: &str) -> Vec<Str
     list.into_iter().flatten().filter_map(toml::Value::as_str).map(str::to_string).collect()
 }
 
-/// The names `from` pulls in through the lock, itself included.
-fn reachable(packages: &BTreeMap<String, toml::Table>, from: &str) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut queue = vec![from.to_string()];
-    while let Some(name) = queue.pop() {
-        if packages.contains_key(&name) && seen.insert(name.clone()) {
-            // An entry is `name` or `name version` when two versions are locked.
-            queue.extend(
-                dependencies(packages, &name).iter().map(|dep| dep.split(' ').next().unwrap().to_string()),
-            );
-        }
-    }
-    seen
-}
-
 /// `cargo metadata --locked` on a copy of `tree` (the workspace `root` and
 /// whatever around it the workspace reaches) holding the new manifests and
 /// `lock`; whether cargo accepted the lock, and what it said.
@@ -183,22 +168,19 @@ fn adding_tokio_util_updates_the_lock_as_cargo_would() {
     assert!(version(&new_packages, "tokio-util").starts_with("0.7."));
     assert!(dependencies(&new_packages, "core-lib").contains(&"tokio-util".to_string()));
 
-    // Cargo takes the newest tokio-util, and every tokio-util since 0.7.18
-    // needs tokio 1.44 or later (0.7.20 needs 1.51), so the pinned 1.38.0
-    // must move; bytes and pin-project-lite still fit and stay where they were.
+    // Cargo alone takes the newest tokio-util, which needs tokio 1.51 and
+    // would move the pinned 1.38.0; the lock update keeps tokio, bytes and
+    // pin-project-lite where they were and takes the newest tokio-util that
+    // builds with them (0.7.17 declares tokio ^1.28 but needs 1.44).
     let summary = lock_diff_summary(&old, &new);
     eprintln!("lock changes: {summary:#?}");
-    let moved: Vec<&String> = summary.iter().filter(|line| line.starts_with("updated ")).collect();
-    assert_eq!(moved.len(), 1, "only tokio moves: {summary:#?}");
-    assert!(moved[0].starts_with("updated tokio 1.38.0 -> 1."), "{summary:#?}");
+    let moved: Vec<&String> = summary.iter().filter(|line| !line.starts_with("added ")).collect();
+    assert!(moved.is_empty(), "nothing moves: {summary:#?}");
+    assert_eq!(version(&new_packages, "tokio-util"), "0.7.16");
+    assert_eq!(version(&new_packages, "tokio"), "1.38.0");
     assert_eq!(version(&new_packages, "bytes"), "1.5.0");
     assert_eq!(version(&new_packages, "pin-project-lite"), "0.2.13");
-    // What went is only what the old tokio alone pulled in.
-    let old_tokio = reachable(&old_packages, "tokio");
-    for line in summary.iter().filter(|line| line.starts_with("removed ")) {
-        let name = line.split(' ').nth(1).unwrap();
-        assert!(old_tokio.contains(name), "{name} was removed but the old tokio did not need it");
-    }
+    assert!(old_packages.keys().all(|name| new_packages.contains_key(name)));
 
     let (stale_accepted, _) = accepted_with_locked(root, root, &manifests, &old);
     assert!(!stale_accepted, "the old lock should fail --locked, or this test proves nothing");
@@ -349,4 +331,70 @@ fn relative_paths_are_refused() {
     let input = LockInput { root: Path::new("/w"), lock: "", manifests: &manifests, target_roots: &[] };
     let error = updated_lock(&input).expect_err("relative manifest path");
     assert_eq!(error.to_string(), "Cargo.toml: not an absolute path");
+}
+
+/// One package on tokio (with `rt`), `rust_version` declared, the lock's
+/// tokio pinned at `tokio`; and the manifests after the migration's edit.
+fn single(tokio: &str, rust_version: &str) -> (Scratch, Vec<(PathBuf, String)>) {
+    let scratch = Scratch::new();
+    let manifest = format!(
+        "[package]\nname = \"single\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{rust_version}\n\
+         [dependencies]\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n\n[workspace]\n"
+    );
+    scratch.file("Cargo.toml", &manifest).file("src/lib.rs", "");
+    lock(scratch.path(), &[("tokio", tokio)]);
+    let manifests = manifests(scratch.path(), "Cargo.toml", add_dependency(TOKIO_UTIL));
+    (scratch, manifests)
+}
+
+fn update_single(label: &str, scratch: &Scratch, manifests: &[(PathBuf, String)]) -> (String, String) {
+    let root = scratch.path();
+    let old = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let targets = [root.join("src/lib.rs")];
+    let input = LockInput { root, lock: &old, manifests, target_roots: &targets };
+    let LockOutcome::Updated(new) = timed(label, &input).expect("the lock updates") else {
+        panic!("the lock should change")
+    };
+    let (accepted, stderr) = accepted_with_locked(root, root, manifests, &new);
+    assert!(accepted, "cargo metadata --locked rejects the new lock:\n{stderr}");
+    (old, new)
+}
+
+/// tokio 1.8 is older than any tokio-util with `TaskTracker` accepts: tokio
+/// moves, to the oldest that works (1.28.0), and the summary says so.
+#[test]
+fn a_tokio_too_old_for_any_tracker_moves_to_the_oldest_that_works() {
+    let (scratch, manifests) = single("1.8.0", "");
+    let (old, new) = update_single("tokio 1.8", &scratch, &manifests);
+    let summary = lock_diff_summary(&old, &new);
+    let moved: Vec<&String> = summary.iter().filter(|line| !line.starts_with("added ")).collect();
+    assert_eq!(moved, ["updated tokio 1.8.0 -> 1.28.0"], "{summary:#?}");
+    assert_eq!(version(&packages(&new), "tokio-util"), "0.7.16");
+    let line = corral::lockfile::lock_audit_line(&old, &new);
+    assert!(line.starts_with("Cargo.lock: tokio-util 0.7.16 added, "), "{line}");
+    assert!(line.ends_with(", 1 moved: updated tokio 1.8.0 -> 1.28.0"), "{line}");
+}
+
+/// `rust-version = "1.70"`: tokio-util comes in at a release whose own
+/// rust-version is 1.70 or older, though the locked tokio would take 0.7.20.
+#[test]
+fn rust_version_keeps_tokio_util_to_releases_it_supports() {
+    let (scratch, manifests) = single("1.54.1", "rust-version = \"1.70\"\n");
+    let (old, new) = update_single("rust-version 1.70", &scratch, &manifests);
+    let tokio_util = version(&packages(&new), "tokio-util").to_string();
+    let patch: u32 = tokio_util.rsplit('.').next().unwrap().parse().unwrap();
+    assert!((10..=16).contains(&patch), "tokio-util {tokio_util} needs Rust 1.71 or later");
+    assert!(lock_diff_summary(&old, &new).iter().all(|line| line.starts_with("added ")));
+}
+
+/// A format 3 lock stays format 3 when cargo would write format 4.
+#[test]
+fn a_format_3_lock_stays_format_3() {
+    let (scratch, manifests) = single("1.38.0", "");
+    let path = scratch.path().join("Cargo.lock");
+    let v3 = std::fs::read_to_string(&path).unwrap().replace("\nversion = 4\n", "\nversion = 3\n");
+    assert!(v3.contains("\nversion = 3\n"), "the fixture lock has a version line");
+    std::fs::write(&path, &v3).unwrap();
+    let (_, new) = update_single("format 3", &scratch, &manifests);
+    assert!(new.contains("\nversion = 3\n") && !new.contains("\nversion = 4\n"));
 }

@@ -7,13 +7,13 @@
 //! `crate::tasks::spawn`; the six in `tests/` are test code and stay.
 //!
 //! mini-redis ships a `Cargo.lock` from 2021 that pins tokio 1.8.1. The
-//! tokio-util that has `TaskTracker` (0.7.10 and later) needs a newer tokio,
-//! so the rewritten package builds with today's tokio, and under today's tokio
-//! mini-redis's own `key_value_timeout` fails whether or not corral touched it
-//! (it relies on the purge task running before a `GET` after
-//! `time::advance`). So the test runs the original's tests with the same
-//! `Cargo.lock` too, and requires every test that passes there to pass after
-//! the rewrite.
+//! tokio-util that has `TaskTracker` (0.7.10 and later) needs tokio 1.28 or
+//! later, so the migration moves tokio to 1.28.0, the oldest that works, and
+//! a newer tokio may change what mini-redis's own tests see (under today's
+//! tokio, `key_value_timeout` fails whether or not corral touched it: it
+//! relies on the purge task running before a `GET` after `time::advance`).
+//! So the test runs the original's tests with the same `Cargo.lock` too, and
+//! requires every test that passes there to pass after the rewrite.
 //!
 //! This test needs crates.io (or the configured registry mirror); it builds
 //! into the shared target folder of tests/compile.rs.

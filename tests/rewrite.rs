@@ -131,6 +131,14 @@ fn line_endings_bom_and_tabs_are_kept() {
     check("formatting");
 }
 
+/// The manifest edit in the manifest's own style: a feature on a line of its
+/// own in a one-item-per-line array, an optional tokio-util left as written
+/// beside an always-on copy for the helper.
+#[test]
+fn manifests_are_edited_in_their_own_style() {
+    check("manifest_style");
+}
+
 #[test]
 fn exempt_and_test_sites_are_untouched() {
     check("exempt_and_tests");
@@ -151,6 +159,7 @@ const CASES: &[&str] = &[
     "exempt_and_tests",
     "root_import",
     "long_lived",
+    "manifest_style",
 ];
 
 #[test]

@@ -74,6 +74,9 @@ pub struct Analysis {
     pub formatting: FormatReport,
     /// Why `Cargo.lock` was not brought up to date with the manifest edits, when it was not.
     pub lock_not_updated: Option<String>,
+    /// The audit's lock line when the manifest edits leave the lock as it is
+    /// (a locked `tokio-util` already fits): `Cargo.lock: tokio-util 0.7.11 kept, no package moves`.
+    pub lock_kept: Option<String>,
 }
 
 /// How a migration is planned and finished.
@@ -110,6 +113,7 @@ impl Analysis {
             options: MigrationOptions { mode: PlanMode::Migrate, format: false, lock: false },
             formatting: FormatReport::default(),
             lock_not_updated: None,
+            lock_kept: None,
         })
     }
 
@@ -190,10 +194,15 @@ pub fn make_plan(analysis: &mut Analysis, sites: &[SpawnSite]) -> Plan {
         return plan;
     }
     analysis.lock_not_updated = None;
+    analysis.lock_kept = None;
     match lock_change(&analysis.workspace, &plan.changes) {
         Ok(Some(lock)) => {
             plan.changes.push(lock);
             plan.changes.sort_by(|a, b| a.display.cmp(&b.display));
+        }
+        Ok(None) if plan.changes.iter().any(|change| change.path.ends_with("Cargo.toml")) => {
+            let lock = std::fs::read_to_string(analysis.workspace.root.join("Cargo.lock"));
+            analysis.lock_kept = lock.ok().map(|lock| crate::lockfile::lock_audit_line(&lock, &lock));
         }
         Ok(None) => {}
         Err(why) => analysis.lock_not_updated = Some(why),

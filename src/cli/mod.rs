@@ -110,6 +110,7 @@ fn write_audit(root: &str, analysis: &Analysis, plan: &Plan, out: &mut impl Writ
         formatting: &analysis.formatting,
         lock_path: &lock_path,
         lock_not_updated: analysis.lock_not_updated.as_deref(),
+        lock_kept: analysis.lock_kept.as_deref(),
     };
     audit::write_audit(&audit, out)
 }

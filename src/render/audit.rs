@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::format::FormatReport;
-use crate::lockfile::{UPDATE_BY_HAND, lock_diff_summary};
+use crate::lockfile::{UPDATE_BY_HAND, lock_audit_line};
 use crate::rewrite::{Conversion, Plan};
 use crate::sites::model::{SpawnSite, Verdict};
 
@@ -23,11 +23,13 @@ pub struct Audit<'a> {
     pub lock_path: &'a Path,
     /// Why `Cargo.lock` was not brought up to date, when it was not.
     pub lock_not_updated: Option<&'a str>,
+    /// The lock line when the manifest edits left the lock as it was.
+    pub lock_kept: Option<&'a str>,
 }
 
 /// The closing audit: what was converted, exempt, skipped, and why.
 pub fn write_audit(audit: &Audit<'_>, out: &mut impl Write) -> std::io::Result<()> {
-    let Audit { root, sites, plan, formatting, lock_path, lock_not_updated } = *audit;
+    let Audit { root, sites, plan, formatting, lock_path, lock_not_updated, lock_kept } = *audit;
     let own = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::OwnTracker)).count();
     let global = plan.outcomes.iter().filter(|o| o.result == Ok(Conversion::GlobalHelper)).count();
     let count = |name: &str| sites.iter().filter(|s| s.verdict.name() == name).count();
@@ -118,8 +120,9 @@ pub fn write_audit(audit: &Audit<'_>, out: &mut impl Write) -> std::io::Result<(
     }
     write_formatting(root, formatting, out)?;
     if let Some(lock) = plan.changes.iter().find(|change| change.path == lock_path) {
-        let moved = lock_diff_summary(lock.original.as_deref().unwrap_or(""), &lock.new_text);
-        writeln!(out, "Cargo.lock, as cargo resolves the new dependencies: {}", moved.join(", "))?;
+        writeln!(out, "{}", lock_audit_line(lock.original.as_deref().unwrap_or(""), &lock.new_text))?;
+    } else if let Some(kept) = lock_kept {
+        writeln!(out, "{kept}")?;
     }
     if let Some(why) = lock_not_updated {
         writeln!(out, "Cargo.lock not updated: {why}; run `{UPDATE_BY_HAND}`")?;

@@ -1,7 +1,7 @@
 //! The global helper module corral writes into a crate, the `mod` line that
 //! declares it, and the dependencies it needs in `Cargo.toml`.
 
-use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Key, Table, Value};
 
 use crate::discover::RustVersion;
 
@@ -238,58 +238,44 @@ pub struct WorkspaceDependency {
     pub features: Vec<String>,
 }
 
+/// The dependencies the helper names, with the features it uses: `TaskTracker`
+/// is behind tokio-util's `rt`; `drain_timeout` needs tokio's timer.
+const HELPER_DEPENDENCIES: [(&str, &str, &[&str]); 2] =
+    [("tokio-util", TOKIO_UTIL_VERSION, &["rt"]), ("tokio", "1", &["rt", "time"])];
+
+/// The target table whose dependencies every build of every target has: the
+/// helper's, where `[dependencies]` only holds them as optional.
+const ALWAYS_ON_TARGET: &str = "cfg(all())";
+
 /// Makes sure a package depends on `tokio-util` with its `rt` feature, and on
-/// `tokio` with `rt` and `time` (`drain_timeout`), keeping the manifest's formatting; `workspace_deps` are what the
+/// `tokio` with `rt` and `time`, in every feature combination and on every
+/// target, keeping the manifest's formatting; `workspace_deps` are what the
 /// workspace root declares in `[workspace.dependencies]`.
+///
+/// The helper module is compiled unconditionally (its callers may be code no
+/// feature gates, `std::thread` sites in a library whose tokio is optional),
+/// so its dependencies must be too. A dependency that `[dependencies]` holds
+/// as optional keeps that entry as written, so that every `features = [..]`
+/// reference to it (`"dep:tokio-util"`, the implicit `tokio-util` feature
+/// that users of a library may enable, `"tokio-util?/io"`) stays valid; a
+/// non-optional copy of it goes into `[target.'cfg(all())'.dependencies]`,
+/// which cargo accepts beside the optional entry (one key per table) and
+/// unifies with it.
 pub fn ensure_dependencies(
     manifest: &str,
     workspace_deps: &[WorkspaceDependency],
 ) -> Result<ManifestEdit, String> {
     let mut document: DocumentMut = manifest.parse().map_err(|e| format!("cannot parse: {e}"))?;
-    let dependencies = document.entry("dependencies").or_insert_with(|| Item::Table(toml_edit::Table::new()));
-    // A manifest written with one `[dependencies.NAME]` table per dependency
-    // (cargo's own normalised form) gets its new entries in the same form,
-    // right after the last of them, not a `[dependencies]` header of its own.
-    let dotted_after = dependencies
-        .as_table()
-        .filter(|t| t.is_implicit() && !t.is_empty())
-        .map(|t| t.iter().filter_map(|(_, item)| item.as_table().and_then(toml_edit::Table::position)).max());
-    let dependencies = dependencies.as_table_like_mut().ok_or("`dependencies` is not a table")?;
     let mut changed = false;
-    // `drain_timeout` needs tokio's timer.
-    for (name, version, feature) in
-        [("tokio-util", TOKIO_UTIL_VERSION, "rt"), ("tokio", "1", "rt"), ("tokio", "1", "time")]
-    {
-        match dependencies.get_mut(name) {
-            None => {
-                let mut table = InlineTable::new();
-                if workspace_deps.iter().any(|d| d.name == name) {
-                    table.insert("workspace", Value::from(true));
-                } else {
-                    table.insert("version", Value::from(version));
-                }
-                table.insert("features", Value::Array(Array::from_iter([feature])));
-                let item = match dotted_after {
-                    Some(position) => {
-                        let mut dotted = table.into_table();
-                        if let Some(position) = position {
-                            dotted.set_position(position);
-                        }
-                        Item::Table(dotted)
-                    }
-                    None => Item::Value(Value::InlineTable(table)),
-                };
-                dependencies.insert(name, item);
-                changed = true;
+    for (name, version, features) in HELPER_DEPENDENCIES {
+        let inherited = workspace_deps.iter().find(|d| d.name == name);
+        let optional =
+            document.get("dependencies").and_then(|d| d.get(name)).filter(|item| is_optional(item));
+        match optional.cloned() {
+            Some(optional) => {
+                changed |= ensure_always_on(&mut document, name, &optional, features, inherited)?;
             }
-            Some(item) => {
-                let inherited =
-                    workspace_deps.iter().find(|d| d.name == name).map_or(&[][..], |d| &d.features[..]);
-                if name == "tokio-util" {
-                    changed |= ensure_tracker_version(item);
-                }
-                changed |= ensure_feature(item, feature, inherited)?;
-            }
+            None => changed |= ensure_plain(&mut document, name, version, features, inherited)?,
         }
     }
     if !changed {
@@ -298,15 +284,135 @@ pub fn ensure_dependencies(
     Ok(ManifestEdit::Changed(keep_line_endings(manifest, document.to_string())))
 }
 
+fn is_optional(item: &Item) -> bool {
+    item.get("optional").and_then(|o| o.as_bool()) == Some(true)
+}
+
+/// The dependency in `[dependencies]`, added or given what the helper needs.
+fn ensure_plain(
+    document: &mut DocumentMut,
+    name: &str,
+    version: &str,
+    features: &[&str],
+    inherited: Option<&WorkspaceDependency>,
+) -> Result<bool, String> {
+    let dependencies = document.entry("dependencies").or_insert_with(|| Item::Table(Table::new()));
+    // A manifest written with one `[dependencies.NAME]` table per dependency
+    // (cargo's own normalised form) gets its new entries in the same form,
+    // right after the last of them, not a `[dependencies]` header of its own.
+    let dotted_after = dependencies
+        .as_table()
+        .filter(|t| t.is_implicit() && !t.is_empty())
+        .map(|t| t.iter().filter_map(|(_, item)| item.as_table().and_then(Table::position)).max());
+    let dependencies = dependencies.as_table_like_mut().ok_or("`dependencies` is not a table")?;
+    if let Some(item) = dependencies.get_mut(name) {
+        return ensure_entry(item, name, features, inherited);
+    }
+    let mut table = InlineTable::new();
+    if inherited.is_some() {
+        table.insert("workspace", Value::from(true));
+    } else {
+        table.insert("version", Value::from(version));
+    }
+    table.insert("features", Value::Array(Array::from_iter(features.iter().copied())));
+    let item = match dotted_after {
+        Some(position) => {
+            let mut dotted = table.into_table();
+            if let Some(position) = position {
+                dotted.set_position(position);
+            }
+            Item::Table(dotted)
+        }
+        None => Item::Value(Value::InlineTable(table)),
+    };
+    dependencies.insert(name, item);
+    Ok(true)
+}
+
+/// A non-optional copy of an optional dependency in the always-on target
+/// table: the same source, version and default features, only the features
+/// the helper needs.
+fn ensure_always_on(
+    document: &mut DocumentMut,
+    name: &str,
+    optional: &Item,
+    features: &[&str],
+    inherited: Option<&WorkspaceDependency>,
+) -> Result<bool, String> {
+    let target = document.entry("target").or_insert_with(|| Item::Table(implicit_table()));
+    let target = target.as_table_like_mut().ok_or("`target` is not a table")?;
+    // Quoted as cargo's documentation writes target keys: `'cfg(all())'`.
+    let key: Key = format!("'{ALWAYS_ON_TARGET}'").parse().map_err(|e| format!("{e}"))?;
+    let cfg = target.entry_format(&key).or_insert_with(|| Item::Table(implicit_table()));
+    let cfg =
+        cfg.as_table_like_mut().ok_or_else(|| format!("`target.'{ALWAYS_ON_TARGET}'` is not a table"))?;
+    let dependencies = cfg.entry("dependencies").or_insert_with(|| {
+        let mut table = Table::new();
+        table.decor_mut().set_prefix(ALWAYS_ON_COMMENT);
+        Item::Table(table)
+    });
+    let dependencies = dependencies
+        .as_table_like_mut()
+        .ok_or_else(|| format!("`target.'{ALWAYS_ON_TARGET}'.dependencies` is not a table"))?;
+    if let Some(item) = dependencies.get_mut(name) {
+        return ensure_entry(item, name, features, inherited);
+    }
+    let mut table = match optional {
+        Item::Value(Value::InlineTable(table)) => table.clone(),
+        Item::Table(table) => table.clone().into_inline_table(),
+        _ => return Err(format!("the optional `{name}` is neither an inline table nor a table")),
+    };
+    table.remove("optional");
+    table.remove("features");
+    table.insert("features", Value::Array(Array::from_iter(features.iter().copied())));
+    table.fmt();
+    let mut item = Item::Value(Value::InlineTable(table));
+    if name == "tokio-util" {
+        ensure_tracker_version(&mut item);
+    }
+    dependencies.insert(name, item);
+    Ok(true)
+}
+
+/// Said above the always-on table, once, where corral creates it.
+const ALWAYS_ON_COMMENT: &str = "\n# The tracked-spawn helper (generated by corral) is compiled in every feature\n\
+     # combination, so what it uses is always on; the optional entries keep their features.\n";
+
+fn implicit_table() -> Table {
+    let mut table = Table::new();
+    table.set_implicit(true);
+    table
+}
+
+/// An existing entry, given the tracker's version and the helper's features.
+fn ensure_entry(
+    item: &mut Item,
+    name: &str,
+    features: &[&str],
+    inherited: Option<&WorkspaceDependency>,
+) -> Result<bool, String> {
+    let inherited = inherited.map_or(&[][..], |d| &d.features[..]);
+    let mut changed = false;
+    if name == "tokio-util" {
+        changed |= ensure_tracker_version(item);
+    }
+    for feature in features {
+        changed |= ensure_feature(item, feature, inherited)?;
+    }
+    Ok(changed)
+}
+
 /// toml_edit writes every line it emits with `\n`: a CRLF manifest stays CRLF.
 pub(super) fn keep_line_endings(original: &str, text: String) -> String {
     if original.contains("\r\n") { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text }
 }
 
-/// The first `tokio-util` with `TaskTracker`. A bare `"0.7"` is not enough: in a
-/// package with a `Cargo.lock` that pins an older tokio, cargo resolves the new
-/// dependency to the newest 0.7 that fits the lock (0.7.3 for mini-redis 0.4.1),
-/// which has no `TaskTracker`.
+/// The oldest `tokio-util` the helper compiles against: `TaskTracker` came
+/// in 0.7.10 (0.7.9's `task` module has no `TaskTracker`: E0432, tried with
+/// the generated helper and its test). A bare `"0.7"` is not enough: in a
+/// package with a `Cargo.lock` that pins an older tokio, cargo resolves the
+/// new dependency to the newest 0.7 that fits the lock (0.7.3 for mini-redis
+/// 0.4.1), which has no `TaskTracker`.
 const TOKIO_UTIL_VERSION: &str = "0.7.10";
 
 /// Raises an existing `tokio-util` requirement that allows a release without
@@ -327,12 +433,15 @@ fn ensure_tracker_version(item: &mut Item) -> bool {
     if !too_old {
         return false;
     }
-    match item {
-        Item::Value(Value::String(_)) => *item = Item::Value(Value::from(TOKIO_UTIL_VERSION)),
-        _ => {
-            let Some(table) = item.as_table_like_mut() else { return false };
-            table.insert("version", Item::Value(Value::from(TOKIO_UTIL_VERSION)));
-        }
+    let old = match item {
+        Item::Value(Value::String(_)) => item.as_value_mut(),
+        _ => item.as_table_like_mut().and_then(|table| table.get_mut("version")).and_then(Item::as_value_mut),
+    };
+    if let Some(old) = old {
+        // The new requirement takes the old one's place and its spacing and comments.
+        let decor = old.decor().clone();
+        *old = Value::from(TOKIO_UTIL_VERSION);
+        *old.decor_mut() = decor;
     }
     true
 }
@@ -344,7 +453,12 @@ fn ensure_feature(item: &mut Item, feature: &str, inherited: &[String]) -> Resul
         let mut table = InlineTable::new();
         table.insert("version", Value::from(version));
         table.insert("features", Value::Array(Array::from_iter([feature])));
-        *item = Item::Value(Value::InlineTable(table));
+        let decor = item.as_value().map(|value| value.decor().clone());
+        let mut value = Value::InlineTable(table);
+        if let Some(decor) = decor {
+            *value.decor_mut() = decor;
+        }
+        *item = Item::Value(value);
         return Ok(true);
     }
     let table = item.as_table_like_mut().ok_or("a dependency entry is neither a string nor a table")?;
@@ -358,7 +472,7 @@ fn ensure_feature(item: &mut Item, feature: &str, inherited: &[String]) -> Resul
         return Ok(false);
     }
     match table.get_mut("features").and_then(|f| f.as_array_mut()) {
-        Some(list) => list.push(feature),
+        Some(list) => push_in_style(list, feature),
         None => {
             table.insert("features", Item::Value(Value::Array(Array::from_iter([feature]))));
         }
@@ -366,23 +480,28 @@ fn ensure_feature(item: &mut Item, feature: &str, inherited: &[String]) -> Resul
     Ok(true)
 }
 
-/// The feature that turns on an optional `tokio` dependency, when the package
-/// has one: the helper names `tokio::` items, so it must be gated like the code
-/// that spawns. `None` when `tokio` is not optional.
-pub fn tokio_feature_gate(manifest: &str) -> Option<String> {
-    let document = manifest.parse::<DocumentMut>().ok()?;
-    let tokio = document.get("dependencies")?.get("tokio")?;
-    if tokio.get("optional").and_then(|o| o.as_bool()) != Some(true) {
-        return None;
-    }
-    // With `dep:tokio` somewhere there is no implicit `tokio` feature: use the feature that enables it.
-    let explicit = document.get("features").and_then(|f| f.as_table_like()).and_then(|features| {
-        features.iter().find_map(|(name, list)| {
-            let enables = list.as_array()?.iter().any(|v| matches!(v.as_str(), Some("dep:tokio")));
-            enables.then(|| name.to_string())
-        })
-    });
-    Some(explicit.unwrap_or_else(|| "tokio".to_string()))
+/// Appends a string to an array in the array's own layout: in one written
+/// one item per line, on a line of its own with the indentation of the last
+/// item, the trailing comma kept or left out as it was.
+fn push_in_style(list: &mut Array, item: &str) {
+    let Some(last) = list.iter_mut().last() else {
+        list.push(item);
+        return;
+    };
+    let prefix = last.decor().prefix().and_then(|p| p.as_str()).unwrap_or("");
+    let Some(newline) = prefix.rfind('\n') else {
+        list.push(item);
+        return;
+    };
+    let indent = prefix[newline..].to_string();
+    // Without a trailing comma the whitespace before `]` is the last item's
+    // suffix: it moves to the new last item.
+    let suffix = last.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+    last.decor_mut().set_suffix("");
+    let mut value = Value::from(item);
+    value.decor_mut().set_prefix(indent);
+    value.decor_mut().set_suffix(suffix);
+    list.push_formatted(value);
 }
 
 /// The dependencies a workspace root manifest declares in `[workspace.dependencies]`.
@@ -487,13 +606,80 @@ mod tests {
         );
     }
 
+    fn changed(manifest: &str) -> String {
+        match ensure_dependencies(manifest, &[]).unwrap() {
+            ManifestEdit::Changed(text) => text,
+            ManifestEdit::Unchanged => panic!("unchanged:\n{manifest}"),
+        }
+    }
+
     #[test]
-    fn an_optional_tokio_gates_the_helper() {
-        assert_eq!(tokio_feature_gate("[dependencies]\ntokio = \"1\"\n"), None);
-        let implicit = "[dependencies]\ntokio = { version = \"1\", optional = true }\n";
-        assert_eq!(tokio_feature_gate(implicit).as_deref(), Some("tokio"));
-        let explicit = "[features]\nruntime = [\"dep:tokio\", \"x\"]\n\n[dependencies.tokio]\nversion = \"1\"\noptional = true\n";
-        assert_eq!(tokio_feature_gate(explicit).as_deref(), Some("runtime"));
+    fn an_optional_tokio_util_stays_as_written_and_an_always_on_copy_goes_beside_it() {
+        let manifest = "[features]\nserver = [\"dep:tokio-util\", \"tokio-util?/io\"]\n\n[dependencies]\ntokio = { version = \"1.28\", features = [\"rt\", \"time\"] }\ntokio-util = { version = \"0.7.9\", optional = true, features = [\"io\"] }\n";
+        let text = changed(manifest);
+        assert_eq!(
+            text,
+            format!(
+                "{manifest}{ALWAYS_ON_COMMENT}[target.'cfg(all())'.dependencies]\ntokio-util = {{ version = \"0.7.10\", features = [\"rt\"] }}\n"
+            )
+        );
+        assert_eq!(ensure_dependencies(&text, &[]).unwrap(), ManifestEdit::Unchanged, "a second run");
+    }
+
+    #[test]
+    fn an_optional_tokio_in_a_dotted_table_gets_an_always_on_copy_with_its_source_and_default_features() {
+        let manifest = "[features]\ndefault = []\nruntime = [\"tokio\"]\n\n[dependencies.tokio]\nversion = \"1.20\"\noptional = true\ndefault-features = false\nfeatures = [\"net\"]\n\n[dependencies.tokio-util]\nversion = \"0.7.11\"\nfeatures = [\"rt\"]\n";
+        let text = changed(manifest);
+        assert_eq!(
+            text,
+            format!(
+                "{manifest}{ALWAYS_ON_COMMENT}[target.'cfg(all())'.dependencies]\ntokio = {{ version = \"1.20\", default-features = false, features = [\"rt\", \"time\"] }}\n"
+            )
+        );
+        assert_eq!(ensure_dependencies(&text, &[]).unwrap(), ManifestEdit::Unchanged, "a second run");
+    }
+
+    #[test]
+    fn an_inherited_optional_dependency_stays_inherited_when_always_on() {
+        let manifest = "[dependencies]\ntokio = { workspace = true, optional = true }\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\n";
+        let declared = [WorkspaceDependency { name: "tokio".into(), features: vec!["time".into()] }];
+        let ManifestEdit::Changed(text) = ensure_dependencies(manifest, &declared).unwrap() else { panic!() };
+        assert!(
+            text.ends_with("[target.'cfg(all())'.dependencies]\ntokio = { workspace = true, features = [\"rt\", \"time\"] }\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_dependency_only_under_a_target_gets_a_plain_entry() {
+        let manifest = "[target.'cfg(unix)'.dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n\n[dependencies]\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\n";
+        let text = changed(manifest);
+        assert!(text.ends_with("[dependencies]\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n"), "{text}");
+        assert!(text.starts_with(
+            "[target.'cfg(unix)'.dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n"
+        ));
+    }
+
+    #[test]
+    fn a_feature_goes_on_its_own_line_in_a_one_item_per_line_array() {
+        let manifest = "[dependencies]\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\n    \"macros\",\n    # the runtime\n    \"rt\",\n] }\n";
+        assert_eq!(
+            changed(manifest),
+            "[dependencies]\ntokio-util = { version = \"0.7.10\", features = [\"rt\"] }\ntokio = { version = \"1\", features = [\n    \"macros\",\n    # the runtime\n    \"rt\",\n    \"time\",\n] }\n"
+        );
+        let no_trailing_comma = "[dependencies.tokio]\nversion = \"1\"\nfeatures = [\n\t\"macros\",\n\t\"net\"\n]\n\n[dependencies.tokio-util]\nversion = \"0.7.10\"\nfeatures = [\"rt\"]\n";
+        assert_eq!(
+            changed(no_trailing_comma),
+            "[dependencies.tokio]\nversion = \"1\"\nfeatures = [\n\t\"macros\",\n\t\"net\",\n\t\"rt\",\n\t\"time\"\n]\n\n[dependencies.tokio-util]\nversion = \"0.7.10\"\nfeatures = [\"rt\"]\n"
+        );
+    }
+
+    #[test]
+    fn a_raised_version_keeps_its_place_and_spacing() {
+        let manifest = "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\ntokio-util = {version=\"0.7\",features=[\"rt\"]}   # codecs too\n\n[dependencies.other]\nversion = \"1\"\n";
+        assert_eq!(changed(manifest), manifest.replace("version=\"0.7\"", "version=\"0.7.10\""));
+        let dotted = "[dependencies.tokio-util]\nversion   = \"0.7.3\" # old\nfeatures = [\"rt\"]\n\n[dependencies.tokio]\nversion = \"1\"\nfeatures = [\"full\"]\n";
+        assert_eq!(changed(dotted), dotted.replace("0.7.3", "0.7.10"));
     }
 
     #[test]

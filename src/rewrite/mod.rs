@@ -23,8 +23,7 @@ use crate::sites::lifetime::LifetimeKind;
 use crate::sites::model::{Capture, Family, SpawnSite, Verdict};
 use call::{Names, SiteRewrite, TrackerSource, rewrite_site};
 use helper::{
-    HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, tokio_feature_gate,
-    workspace_dependencies,
+    HELPER_NEEDS, HelperStyle, ManifestEdit, ensure_dependencies, helper_module, workspace_dependencies,
 };
 use helper_crate::HelperCrate;
 use placement::{Declaration, HelperHome, declare_module, helper_home, helper_path};
@@ -366,15 +365,11 @@ fn install_helpers<'a>(
                 });
             }
         }
-        let gate = sources.get(&package.manifest_path).and_then(|manifest| tokio_feature_gate(manifest));
+        // Never behind a feature: code no feature gates may call it, and the
+        // manifest edit makes its dependencies always on.
         let path = home.path_attribute();
-        let declaration = Declaration {
-            module: &home.module,
-            public: home.public,
-            gate: gate.as_deref(),
-            path: path.as_deref(),
-            eol,
-        };
+        let declaration =
+            Declaration { module: &home.module, public: home.public, path: path.as_deref(), eol };
         if let Some(edit) = declare_module(root_text, declaration) {
             let edition = package
                 .targets

@@ -206,8 +206,6 @@ fn declares_module(root: &str, name: &str) -> bool {
 pub(super) struct Declaration<'a> {
     pub(super) module: &'a str,
     pub(super) public: bool,
-    /// The feature that gates the helper (an optional `tokio`).
-    pub(super) gate: Option<&'a str>,
     /// `#[path]`, for a root whose folder does not hold the file.
     pub(super) path: Option<&'a str>,
     pub(super) eol: &'a str,
@@ -216,7 +214,7 @@ pub(super) struct Declaration<'a> {
 /// The `mod tasks;` line for a crate root that lacks it: after the last `mod`
 /// declaration, or before the first item.
 pub(super) fn declare_module(root: &str, declaration: Declaration) -> Option<Edit> {
-    let Declaration { module, public, gate, path, eol } = declaration;
+    let Declaration { module, public, path, eol } = declaration;
     if declares_module(root, module) {
         return None;
     }
@@ -224,9 +222,8 @@ pub(super) fn declare_module(root: &str, declaration: Declaration) -> Option<Edi
     let bom = if root.starts_with('\u{feff}') { 3 } else { 0 };
     let items: Vec<ast::Item> = file.syntax().children().filter_map(ast::Item::cast).collect();
     let visibility = if public { "pub " } else { "" };
-    let gate = gate.map(|feature| format!("#[cfg(feature = \"{feature}\")]{eol}")).unwrap_or_default();
     let path = path.map(|path| format!("#[path = \"{path}\"]{eol}")).unwrap_or_default();
-    let line = format!("{gate}{path}{visibility}mod {module};");
+    let line = format!("{path}{visibility}mod {module};");
     let last_mod = items.iter().rfind(|item| matches!(item, ast::Item::Module(m) if m.item_list().is_none()));
     if let Some(last) = last_mod {
         let end = u32::from(last.syntax().text_range().end()) + bom;
