@@ -21,6 +21,7 @@ fn workspace(targets: &[(TargetKind, &str)]) -> Workspace {
         rust_version: None,
         publishable: false,
         targets,
+        only_for_tests: None,
     };
     Workspace { root: PathBuf::from("."), packages: vec![package], ..Workspace::default() }
 }
@@ -198,17 +199,16 @@ fn relative_paths_climb_from_the_root_folder() {
 
 #[test]
 fn a_root_beside_no_helper_declares_it_by_path() {
-    let declaration =
-        Declaration { module: "tasks", public: false, gate: None, path: Some("../tasks.rs"), eol: "\n" };
+    let declaration = Declaration { module: "tasks", public: false, path: Some("../tasks.rs"), eol: "\n" };
     let root = "mod worker;\n\nfn main() {}\n";
     let edit = declare_module(root, declaration).unwrap();
     let text = crate::edit::apply(root, &[edit]);
     assert_eq!(text, "mod worker;\n#[path = \"../tasks.rs\"]\nmod tasks;\n\nfn main() {}\n");
     assert!(declare_module(&text, declaration).is_none(), "declared once");
-    let gated = Declaration { gate: Some("rt"), eol: "\r\n", ..declaration };
-    let edit = declare_module("fn main() {}\r\n", gated).unwrap();
+    let crlf = Declaration { eol: "\r\n", ..declaration };
+    let edit = declare_module("fn main() {}\r\n", crlf).unwrap();
     assert_eq!(
         crate::edit::apply("fn main() {}\r\n", &[edit]),
-        "#[cfg(feature = \"rt\")]\r\n#[path = \"../tasks.rs\"]\r\nmod tasks;\r\n\r\nfn main() {}\r\n"
+        "#[path = \"../tasks.rs\"]\r\nmod tasks;\r\n\r\nfn main() {}\r\n"
     );
 }
