@@ -72,6 +72,7 @@ pub const WRAPPER_METHODS: &[&str] = &[
     "instrument",
     "in_current_span",
     "with_current_subscriber",
+    "with_subscriber",
     "boxed",
     "boxed_local",
     "fuse",
@@ -112,6 +113,8 @@ pub enum Runs {
     Connection,
     /// For as long as the process, or until the shutdown signal its argument names.
     Server,
+    /// Until a stream ends: a connection's requests, a subscription.
+    Stream,
 }
 
 /// A call that runs for as long as a connection or a process: its last path segment or method
@@ -155,6 +158,11 @@ pub const LONG_RUNNING: &[LongRunning] = &[
         runs: Runs::Connection,
         signal_argument: None,
     },
+    call("for_each", Runs::Stream),
+    call("for_each_concurrent", Runs::Stream),
+    call("try_for_each", Runs::Stream),
+    call("try_for_each_concurrent", Runs::Stream),
+    call("forward", Runs::Stream),
     call("serve_connection", Runs::Connection),
     call("serve_connection_with_upgrades", Runs::Connection),
     call("with_upgrades", Runs::Connection),

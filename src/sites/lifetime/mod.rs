@@ -121,10 +121,10 @@ impl TaskReader {
     /// Classifies a task, following its run through the functions `resolve` finds (and
     /// those of each call's own file).
     pub fn classify_with(&self, task: &ast::Expr, resolve: Option<Resolve>) -> Lifetime {
-        let reader = Follow { reader: self, resolve };
+        let reader = Follow::new(self, resolve);
         match self.file(task.syntax()).read_task(task, &reader) {
             Reading::Verdict(lifetime) => lifetime,
-            Reading::HandsTo(call) => reader.follow(&call, 0, &mut Vec::new()),
+            Reading::HandsTo(call) => reader.follow(&call),
         }
     }
 
@@ -135,43 +135,65 @@ impl TaskReader {
     }
 }
 
-/// One reading: the reader's files and what resolves calls beyond them.
+/// One reading: the reader's files, what resolves calls beyond them, and the functions
+/// the reading is inside of (the last one deepest).
 struct Follow<'r> {
     reader: &'r TaskReader,
     resolve: Option<Resolve<'r>>,
+    inside: RefCell<Vec<ast::Fn>>,
 }
 
-impl Follow<'_> {
+impl<'r> Follow<'r> {
+    fn new(reader: &'r TaskReader, resolve: Option<Resolve<'r>>) -> Follow<'r> {
+        Follow { reader, resolve, inside: RefCell::default() }
+    }
+
+    /// The function a call names: resolved, or one of the call's own file.
+    fn function_of(&self, call: &ast::Expr) -> Result<ast::Fn, Lifetime> {
+        match self.resolve.and_then(|resolve| resolve(call)) {
+            Some(function) => Ok(function),
+            None => self.reader.file(call.syntax()).function_named(call),
+        }
+    }
+
     /// Follows the call a body hands its run to: into the function it names (resolved, or
     /// one of the call's own file), else what the catalogue knows of it, else undecided.
-    fn follow(&self, call: &ast::Expr, depth: usize, visited: &mut Vec<ast::Fn>) -> Lifetime {
+    fn follow(&self, call: &ast::Expr) -> Lifetime {
         if let Some(never) = never_completes(call) {
             return never;
         }
-        let function = match self.resolve.and_then(|resolve| resolve(call)) {
-            Some(function) => Ok(function),
-            None => self.reader.file(call.syntax()).function_named(call),
-        };
-        match function {
-            Ok(function) if visited.contains(&function) => {
+        // The arguments run first: `log_err_if_any("web", actix::init(..))` runs the server
+        // before it logs.
+        for argument in call_arguments(call) {
+            let (mut argument, _) = peel_await(argument);
+            // `log_err_if_any("gRPC", { tonic::init(..) })`: a block runs its tail there too.
+            if let ast::Expr::BlockExpr(block) = &argument
+                && block.async_token().is_none()
+                && let Some(tail) = block.tail_expr()
+            {
+                argument = peel_await(tail).0;
+            }
+            if matches!(argument, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_))
+                && let Some(lasting) = self.lasting_call(&argument)
+            {
+                return lasting;
+            }
+        }
+        match self.function_of(call) {
+            Ok(function) if self.inside.borrow().contains(&function) => {
                 Lifetime::undecided(format!("calls `{}` again, recursively", callee_name(call)))
             }
-            Ok(_) if depth >= MAX_HOPS => Lifetime::undecided(format!(
+            Ok(_) if self.inside.borrow().len() >= MAX_HOPS => Lifetime::undecided(format!(
                 "calls `{}`, deeper than the {MAX_HOPS} calls corral follows",
                 callee_name(call)
             )),
-            Ok(function) => {
-                visited.push(function.clone());
-                let lifetime = self.function(&function, depth + 1, visited);
-                visited.pop();
-                lifetime
-            }
-            Err(many) => self.known_call(call).unwrap_or(many),
+            Ok(function) => self.function(&function),
+            Err(unread) => self.known_call(call).unwrap_or(unread),
         }
     }
 
     /// Reads a function's body as the task's, following a call it hands its run to in turn.
-    fn function(&self, function: &ast::Fn, depth: usize, visited: &mut Vec<ast::Fn>) -> Lifetime {
+    fn function(&self, function: &ast::Fn) -> Lifetime {
         let name = function.name().map(|name| name.text().to_string()).unwrap_or_default();
         if function.ret_type().and_then(|r| r.ty()).is_some_and(|ty| matches!(ty, ast::Type::NeverType(_))) {
             return Lifetime::long_lived("never returns (`-> !`)".to_string()).within(&name);
@@ -179,11 +201,61 @@ impl Follow<'_> {
         let Some(body) = function.body() else {
             return Lifetime::undecided(format!("calls `{name}`, which has no body to read"));
         };
+        // A function that is not `async` but returns a future (`fn run(self) -> Task`) runs
+        // nothing of its body in the task: the future it returns is the task.
+        let returned = function.ret_type().and_then(|r| r.ty()).map(|ty| ty.syntax().to_string());
+        let returns_future = function.async_token().is_none()
+            && returned
+                .is_some_and(|ty| ["Future", "Task", "Pin<", "Fut"].iter().any(|word| ty.contains(word)));
+        if returns_future {
+            return self.returned_future(&body, &name);
+        }
+        self.inside.borrow_mut().push(function.clone());
         let lifetime = match self.reader.file(function.syntax()).read(body.syntax(), self) {
             Reading::Verdict(lifetime) => lifetime,
-            Reading::HandsTo(call) => self.follow(&call, depth, visited),
+            Reading::HandsTo(call) => self.follow(&call),
         };
+        self.inside.borrow_mut().pop();
         lifetime.within(&name)
+    }
+
+    /// The task a function that returns a future hands back: the async block it ends on,
+    /// the call that builds it, or undecided.
+    fn returned_future(&self, body: &ast::BlockExpr, name: &str) -> Lifetime {
+        let tail = body.tail_expr().map(|tail| {
+            let mut tail = peel_await(tail).0;
+            while let Some(inner) = unwrap_wrapper(&tail) {
+                tail = inner;
+            }
+            tail
+        });
+        let lifetime = match tail {
+            Some(ast::Expr::BlockExpr(block)) if block.async_token().is_some() => {
+                match self.reader.file(block.syntax()).read(block.syntax(), self) {
+                    Reading::Verdict(lifetime) => lifetime,
+                    Reading::HandsTo(call) => self.follow(&call),
+                }
+            }
+            Some(call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_))) => self.follow(&call),
+            Some(other) => {
+                Lifetime::undecided(format!("returns `{}`, a future corral did not read", snippet(&other)))
+            }
+            None => Lifetime::undecided("returns a future corral did not read".to_string()),
+        };
+        lifetime.within(name)
+    }
+
+    /// A call awaited along the way (not the one the body ends on) that runs as long as
+    /// the task can: a function of the workspace read to a long-lived verdict.
+    fn lasting_call(&self, call: &ast::Expr) -> Option<Lifetime> {
+        if self.inside.borrow().len() >= MAX_HOPS {
+            return None;
+        }
+        let function = self.function_of(call).ok()?;
+        if self.inside.borrow().contains(&function) {
+            return None;
+        }
+        Some(self.function(&function)).filter(|l| l.kind == LifetimeKind::LongLived && !l.undecided)
     }
 
     /// What the catalogue of long-running calls says of a call corral cannot read.
@@ -195,6 +267,19 @@ impl Follow<'_> {
         if configured {
             return Some(Lifetime::long_lived(format!(
                 "runs `{path}`, which the configuration names as long-running"
+            )));
+        }
+        // actix's `HttpServer::run()`: a method too common to know by its name alone.
+        if let ast::Expr::MethodCallExpr(method) = call
+            && path == "run"
+            && method
+                .receiver()
+                .and_then(|r| value_name(&r))
+                .is_some_and(|name| name.to_lowercase().contains("server"))
+        {
+            return Some(Lifetime::long_lived(format!(
+                "runs a server: `{}`",
+                shorten_code(&call.syntax().to_string())
             )));
         }
         let entry = long_running(&path, matches!(call, ast::Expr::MethodCallExpr(_)))?;
@@ -210,16 +295,28 @@ impl Follow<'_> {
                 _ => Lifetime::undecided(format!("`{quoted}` stops on `{code}`, which corral did not read")),
             });
         }
+        // `items.iter().for_each(..)` walks a collection, not a stream.
+        let over_collection = call.syntax().to_string().contains(".iter()")
+            || call.syntax().to_string().contains(".into_iter()")
+            || call.syntax().to_string().contains(".iter_mut()");
         Some(Lifetime::long_lived(match entry.runs {
             Runs::Connection => format!("per-connection work: `{quoted}` runs until the connection closes"),
             Runs::Server => format!("runs a server: `{quoted}`"),
+            Runs::Stream if over_collection => return None,
+            Runs::Stream => format!("drains a stream until it ends: `{quoted}`"),
         }))
     }
 
     /// What kind of signal a future written in `file` is, reading a function it calls
     /// (`shutdown_signal()` that awaits `ctrl_c()`).
     fn signal_kind(&self, future: &ast::Expr, file: &File) -> Option<Signal> {
-        let kind = signal_of(&future.syntax().to_string())?;
+        // A block that waits for a signal stands for it: `async { wait_stop_signal().await; }`.
+        if let (ast::Expr::BlockExpr(block), _) = peel_await(future.clone()) {
+            return (own_nodes(block.syntax()).into_iter().filter_map(ast::AwaitExpr::cast))
+                .filter_map(|wait| wait.expr())
+                .find_map(|awaited| self.signal_kind(&awaited, file));
+        }
+        let kind = signal_of(&signal_text(future)?)?;
         let called = Some(peel_await(future.clone()).0)
             .filter(|call| matches!(call, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)));
         // A function named for shutdown may wait for a process signal inside.
@@ -245,6 +342,26 @@ enum Signal {
     Closing,
 }
 
+/// The words of a future that can name a signal: its paths, receivers, methods and
+/// arguments, but not the code of a block or closure it holds (an `async move { .. }`
+/// that mentions `shutdown` somewhere is no shutdown signal).
+fn signal_text(expr: &ast::Expr) -> Option<String> {
+    let (expr, _) = peel_await(expr.clone());
+    match &expr {
+        ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) => Some(expr.syntax().to_string()),
+        ast::Expr::MethodCallExpr(call) => {
+            let receiver = call.receiver().and_then(|r| signal_text(&r)).unwrap_or_default();
+            let arguments: Vec<String> = call_arguments(&expr).iter().filter_map(signal_text).collect();
+            Some(format!("{receiver}.{}({})", call.name_ref()?.text(), arguments.join(", ")))
+        }
+        ast::Expr::CallExpr(call) => {
+            let arguments: Vec<String> = call_arguments(&expr).iter().filter_map(signal_text).collect();
+            Some(format!("{}({})", call.expr()?.syntax(), arguments.join(", ")))
+        }
+        _ => None,
+    }
+}
+
 /// A `select!` arm's future, parsed on its own, seen through `.await`, `?` and parentheses.
 fn parse_future(future: &str) -> Option<ast::Expr> {
     let parsed = SourceFile::parse(&format!("fn arm() {{ ({future}).await; }}"), Edition::Edition2021).tree();
@@ -255,7 +372,11 @@ fn parse_future(future: &str) -> Option<ast::Expr> {
 /// The kind of signal code waits for, if it names one.
 fn signal_of(code: &str) -> Option<Signal> {
     let lower = code.to_lowercase();
-    if PROCESS_SIGNAL_WORDS.iter().any(|word| lower.contains(word)) || lower.contains("signal(") {
+    // `signal(SignalKind::terminate())`, but not `wait_stop_signal()`.
+    let signal_call = lower
+        .match_indices("signal(")
+        .any(|(at, _)| !lower[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+    if PROCESS_SIGNAL_WORDS.iter().any(|word| lower.contains(word)) || signal_call {
         return Some(Signal::Process);
     }
     if names_signal(&lower) {
@@ -389,7 +510,10 @@ impl File {
             .filter(|(pattern, _)| binds(pattern, &name))
             .last();
         let Some((pattern, value)) = binding else { return undecided() };
-        let (inner, _) = peel_await(value.clone());
+        let (mut inner, _) = peel_await(value.clone());
+        while let Some(unwrapped) = unwrap_wrapper(&inner) {
+            inner = peel_await(unwrapped).0;
+        }
         let driver = call_path(&inner)
             .filter(|path| CONNECTION_DRIVERS.contains(&path.rsplit("::").next().unwrap_or(path)));
         match (&pattern, driver) {
@@ -413,11 +537,47 @@ impl File {
             ended_loop.get_or_insert(verdict);
         }
         let mut signal = None;
+        let handed = delegate(body);
+        let sync = runs_synchronously(body);
         for node in nodes.iter().filter(|node| !inside_loop(node, body)) {
-            match ast::AwaitExpr::cast(node.clone()).and_then(|wait| self.wait_of(&wait, cx)) {
+            let wait = ast::AwaitExpr::cast(node.clone());
+            match wait.as_ref().and_then(|wait| self.wait_of(wait, cx)) {
                 Some(wait) if wait.kind == LifetimeKind::LongLived => return Reading::Verdict(wait),
                 Some(wait) => _ = signal.get_or_insert(wait),
                 None => {}
+            }
+            // A call awaited along the way, not the one the body hands its run to, may
+            // itself run as long as the task can (`init().await; publish_updates().await`
+            // inside an `if`).
+            if let Some(operand) = wait.and_then(|wait| wait.expr()).map(|e| peel_await(e).0)
+                && matches!(operand, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_))
+                && handed.as_ref().is_none_or(|h| h.syntax() != operand.syntax())
+                && let Some(lasting) = cx.lasting_call(&operand)
+            {
+                return Reading::Verdict(lasting);
+            }
+            // In a thread's closure or a plain function, a call made along the way runs
+            // there and then (`let e = self.run(0); error!(..)`).
+            if sync
+                && let Some(call) = statement_call(node)
+                && handed.as_ref().is_none_or(|h| h.syntax() != call.syntax())
+                && let Some(lasting) = cx.lasting_call(&call)
+            {
+                return Reading::Verdict(lasting);
+            }
+            // `runtime.block_on(async { .. })` in a thread runs the future there and then.
+            if let Some(future) = blocked_on(node) {
+                let lifetime = match &future {
+                    ast::Expr::BlockExpr(block) => match self.read(block.syntax(), cx) {
+                        Reading::Verdict(lifetime) => Some(lifetime),
+                        Reading::HandsTo(call) => Some(cx.follow(&call)),
+                    },
+                    call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => cx.lasting_call(call),
+                    _ => None,
+                };
+                if let Some(lifetime) = lifetime.filter(|l| l.kind == LifetimeKind::LongLived) {
+                    return Reading::Verdict(lifetime);
+                }
             }
             let Some(call) = ast::MacroCall::cast(node.clone()) else { continue };
             let Some(tree) = call.token_tree() else { continue };
@@ -443,7 +603,21 @@ impl File {
         if let Some(wait) = signal {
             return Reading::Verdict(wait);
         }
-        match delegate(body) {
+        // A body that ends on a `match` runs one of its arms: one that is long-lived makes
+        // the task so (`match self { Self::Certify(c) => c.run().await, .. }`).
+        if let Some(choice) = tail_match(body) {
+            for arm in choice.match_arm_list().into_iter().flat_map(|list| list.arms()) {
+                let Some(expr) = arm.expr() else { continue };
+                let lifetime = match self.read(expr.syntax(), cx) {
+                    Reading::Verdict(lifetime) => lifetime,
+                    Reading::HandsTo(call) => cx.follow(&call),
+                };
+                if lifetime.kind == LifetimeKind::LongLived {
+                    return Reading::Verdict(lifetime);
+                }
+            }
+        }
+        match handed {
             Some(ast::Expr::BlockExpr(block)) => self.read(block.syntax(), cx),
             Some(call) => Reading::HandsTo(call),
             None => Reading::Verdict(ended_loop.unwrap_or_else(|| Lifetime::ends("no loop".to_string()))),
@@ -454,7 +628,7 @@ impl File {
     /// timer bounds it; arms that all run as long as something else (a connection, a
     /// channel, the process) make it long-lived; `None` when an arm is beyond reading.
     fn select_once(&self, call: &ast::MacroCall, tree: &ast::TokenTree, cx: &Follow) -> Option<Lifetime> {
-        let alone = Follow { reader: cx.reader, resolve: None };
+        let alone = Follow::new(cx.reader, None);
         let futures: Vec<String> =
             select_arms(tree).into_iter().filter_map(|arm| arm.binding.map(|(_, future)| future)).collect();
         // Each arm's reading: `Some(evidence)` for one that lasts, `None` for one beyond reading.
@@ -543,7 +717,7 @@ impl File {
     /// their own; `at` the macro call), without the resolver: a node of a tree of its own is
     /// nothing the semantic tier knows.
     fn arm_signal(&self, future: &str, at: &SyntaxNode, cx: &Follow) -> Option<Signal> {
-        let alone = Follow { reader: cx.reader, resolve: None };
+        let alone = Follow::new(cx.reader, None);
         self.signal_in(&parse_future(future)?, at, &alone)
     }
 
@@ -580,6 +754,14 @@ impl File {
                     Some(source) => until_closed(source),
                     None => Lifetime::ends(format!("loops while `{}` matches", snippet(&binding))),
                 },
+                Some(ast::Expr::MethodCallExpr(check))
+                    if check
+                        .name_ref()
+                        .is_some_and(|n| matches!(n.text().to_string().as_str(), "is_some" | "is_ok"))
+                        && check.receiver().and_then(|r| source_of(&r, node)).is_some() =>
+                {
+                    until_closed(check.receiver().and_then(|r| source_of(&r, node)).unwrap_or_default())
+                }
                 Some(condition) if condition.syntax().text() != "true" => {
                     Lifetime::ends(format!("loops while `{}`", snippet(&condition)))
                 }
@@ -623,7 +805,8 @@ impl File {
             };
             let lasts = source_ended_at(&node, loop_node)
                 .map(|source| format!("loops on `{source}` until it closes"))
-                .or_else(|| send_failed_at(&node, loop_node));
+                .or_else(|| send_failed_at(&node, loop_node))
+                .or_else(|| error_exit_at(&node, loop_node));
             exits.push(Exit { anchor: node, label, is_return: keyword == "return", lasts, evidence });
         }
         exits
@@ -670,6 +853,10 @@ impl File {
                     }
                     Some((Signal::Closing, code)) => {
                         exit.lasts = Some(format!("runs until its peers go away: leaves on `{code}`"));
+                    }
+                    None if arm.binding.as_ref().is_some_and(|(pattern, _)| names_an_error(pattern)) => {
+                        let future = future.map(|f| shorten_code(f)).unwrap_or_default();
+                        exit.lasts = Some(format!("runs until `{future}` fails: leaves only on its error"));
                     }
                     None if arm.binding.is_none() => {
                         // `else` runs once every other arm's pattern has failed: the sources have ended.
@@ -735,14 +922,18 @@ fn endless(node: &SyntaxNode, lasting: Option<String>) -> Lifetime {
 }
 
 /// The nodes of a body that run as part of it, the body included. The walk does not enter
-/// closures, async blocks and items: their code runs elsewhere, or later, or not at all.
+/// closures, async blocks (unless awaited where they are written) and items: their code runs
+/// elsewhere, or later, or not at all.
 fn own_nodes(body: &SyntaxNode) -> Vec<SyntaxNode> {
     let mut nodes = Vec::new();
     let mut walk = body.preorder();
     while let Some(event) = walk.next() {
         let WalkEvent::Enter(node) = event else { continue };
+        // An async block awaited where it is written (`async move { .. }.await`) runs in place.
+        let awaited_here = node.parent().is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
         let runs_elsewhere = node.kind() == SyntaxKind::CLOSURE_EXPR
-            || ast::BlockExpr::cast(node.clone()).is_some_and(|block| block.async_token().is_some())
+            || ast::BlockExpr::cast(node.clone())
+                .is_some_and(|block| block.async_token().is_some() && !awaited_here)
             || (ast::Item::can_cast(node.kind()) && node.kind() != SyntaxKind::MACRO_CALL);
         if runs_elsewhere && node != *body {
             walk.skip_subtree();
@@ -953,6 +1144,131 @@ fn send_failed_at(exit: &SyntaxNode, loop_node: &SyntaxNode) -> Option<String> {
         }
     }
     None
+}
+
+/// The error or absence an exit is taken on, for a loop that otherwise goes on: `Err(_) =>
+/// return`, `if r.is_err() { break }`, `let Some(x) = y else { return }`. Such a loop
+/// runs until something fails or goes away, not after bounded work nor on a signal.
+fn error_exit_at(exit: &SyntaxNode, loop_node: &SyntaxNode) -> Option<String> {
+    let failing = |expr: &ast::Expr| format!("runs until `{}` fails: leaves only on an error", snippet(expr));
+    for node in exit.ancestors().skip(1).take_while(|n| n != loop_node) {
+        if let Some(arm) = ast::MatchArm::cast(node.clone()) {
+            let pattern = arm.pat()?.syntax().text().to_string().replace(char::is_whitespace, "");
+            let scrutinee = node.parent()?.parent().and_then(ast::MatchExpr::cast)?.expr()?;
+            return pattern.split('|').all(is_failure_pattern).then(|| failing(&scrutinee));
+        }
+        if let Some(let_else) = ast::LetElse::cast(node.clone()) {
+            let statement = let_else.syntax().parent().and_then(ast::LetStmt::cast)?;
+            let pattern = statement.pat()?.syntax().text().to_string();
+            let success = pattern.starts_with("Some(") || pattern.starts_with("Ok(");
+            return success.then(|| Some(failing(&statement.initializer()?))).flatten();
+        }
+        if let Some(branch) = ast::IfExpr::cast(node.clone()) {
+            let in_then = branch.then_branch()?.syntax().text_range().contains_range(exit.text_range());
+            return match branch.condition()? {
+                ast::Expr::LetExpr(binding) => {
+                    let pattern = binding.pat()?.syntax().text().to_string().replace(char::is_whitespace, "");
+                    let success = pattern.starts_with("Some(") || pattern.starts_with("Ok(");
+                    let taken = if in_then { is_failure_pattern(&pattern) } else { success };
+                    taken.then(|| Some(failing(&binding.expr()?))).flatten()
+                }
+                ast::Expr::MethodCallExpr(check) if in_then => {
+                    let name = check.name_ref()?.text().to_string();
+                    matches!(name.as_str(), "is_err" | "is_none")
+                        .then(|| Some(failing(&check.receiver()?)))
+                        .flatten()
+                }
+                ast::Expr::PrefixExpr(not) if in_then && not.op_kind() == Some(ast::UnaryOp::Not) => {
+                    let ast::Expr::MethodCallExpr(check) = not.expr()? else { return None };
+                    let name = check.name_ref()?.text().to_string();
+                    matches!(name.as_str(), "is_ok" | "is_some")
+                        .then(|| Some(failing(&check.receiver()?)))
+                        .flatten()
+                }
+                _ => None,
+            };
+        }
+    }
+    None
+}
+
+/// A pattern that matches a failure or an absence: `Err(..)`, `None`, `Some(Err(..))`.
+fn is_failure_pattern(pattern: &str) -> bool {
+    pattern == "None"
+        || pattern == "Ok(None)"
+        || pattern.starts_with("Err(")
+        || pattern.starts_with("Some(Err(")
+}
+
+/// Whether a `select!` arm's pattern binds an error (`e = pool.drive() => return`).
+fn names_an_error(pattern: &str) -> bool {
+    matches!(pattern.trim(), "e" | "err" | "error") || pattern.trim().starts_with("Err(")
+}
+
+/// Whether a body runs its calls where they are written: a closure's (a thread's, a blocking
+/// task's) or a plain function's, not an async block's or an `async fn`'s, whose calls of
+/// `async fn`s only build futures until awaited.
+fn runs_synchronously(body: &SyntaxNode) -> bool {
+    match body.parent() {
+        Some(parent) => match_ast_sync(&parent),
+        None => false,
+    }
+}
+
+fn match_ast_sync(parent: &SyntaxNode) -> bool {
+    if let Some(closure) = ast::ClosureExpr::cast(parent.clone()) {
+        return closure.async_token().is_none();
+    }
+    if let Some(function) = ast::Fn::cast(parent.clone()) {
+        return function.async_token().is_none();
+    }
+    false
+}
+
+/// The call a statement makes, or a `let` binds the result of, seen through `?`,
+/// `.unwrap()` and `.expect(..)`.
+fn statement_call(node: &SyntaxNode) -> Option<ast::Expr> {
+    let expr = if let Some(statement) = ast::ExprStmt::cast(node.clone()) {
+        statement.expr()?
+    } else {
+        ast::LetStmt::cast(node.clone())?.initializer()?
+    };
+    let mut expr = peel_await(expr).0;
+    while let ast::Expr::MethodCallExpr(call) = &expr {
+        match call.name_ref()?.text().to_string().as_str() {
+            "unwrap" | "expect" => expr = peel_await(call.receiver()?).0,
+            _ => break,
+        }
+    }
+    matches!(expr, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)).then_some(expr)
+}
+
+/// The future a `block_on(..)` call runs where it is written: `runtime.block_on(async { .. })`,
+/// `futures::executor::block_on(run())`.
+fn blocked_on(node: &SyntaxNode) -> Option<ast::Expr> {
+    let call = ast::Expr::cast(node.clone())?;
+    if callee(&call)?.0 != "block_on" {
+        return None;
+    }
+    let arguments = call_arguments(&call);
+    let future = arguments.last()?.clone();
+    Some(peel_await(future).0)
+}
+
+/// The `match` a body ends on (its tail, or its last statement after `let`s).
+fn tail_match(body: &SyntaxNode) -> Option<ast::MatchExpr> {
+    let block = ast::BlockExpr::cast(body.clone())?;
+    let last = match block.tail_expr() {
+        Some(tail) => tail,
+        None => match block.statements().last()? {
+            ast::Stmt::ExprStmt(statement) => statement.expr()?,
+            _ => return None,
+        },
+    };
+    match peel_await(last).0 {
+        ast::Expr::MatchExpr(choice) => Some(choice),
+        _ => None,
+    }
 }
 
 /// Whether a pattern binds `name` (alone, in a tuple, a struct or a slice).

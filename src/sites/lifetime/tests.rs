@@ -329,3 +329,72 @@ fn exempt_reason_is_one_short_line_without_backticks() {
     assert!(reason.len() <= REASON_WIDTH && !reason.contains('`') && reason.ends_with("..."), "{reason}");
     assert_eq!(Lifetime::undecided("calls `run`".to_string()).exempt_reason(), "calls run");
 }
+
+#[test]
+fn loops_that_leave_only_on_an_error_are_long_lived() {
+    let failed =
+        task("loop { match resolve().await { Ok(a) => publish(a), Err(e) => { log(e); return; } } }");
+    check(&failed, LongLived, "runs until `resolve().await` fails");
+    let gone =
+        task("loop { let cache = match weak.upgrade() { Some(c) => c, None => return }; cache.evict(); }");
+    check(&gone, LongLived, "runs until `weak.upgrade()` fails");
+    let checked = task("loop { let r = step().await; if r.is_err() { return; } }");
+    check(&checked, LongLived, "runs until `r` fails");
+    let arm =
+        task("loop { tokio::select! { e = pool.drive() => { warn!(e); return; }, m = rx.recv() => go(m) } }");
+    check(&arm, LongLived, "");
+    // Success is a real exit: a retry loop ends once it succeeds.
+    check(&task("loop { if connect().await.is_ok() { break; } }"), Ends, "leaves the loop at `break`");
+    let selected = task(
+        "loop { let res = tokio::select! { _ = tx.closed() => return, res = rx.changed() => res }; \
+        if res.is_err() { return; } }",
+    );
+    check(&selected, LongLived, "");
+}
+
+#[test]
+fn work_run_along_the_way_counts() {
+    // An async block awaited in place runs as part of the task.
+    check(
+        &task("setup().await; async move { while let Some(r) = rx.recv().await { go(r); } }.await; done();"),
+        LongLived,
+        "rx.recv()",
+    );
+    // `runtime.block_on(..)` in a thread runs its future there.
+    let blocked = "fn f() { std::thread::spawn(move || { let rt = build(); \
+        rt.block_on(async { Server::builder().serve(addr).await.unwrap(); }); log(); }); }";
+    check(blocked, LongLived, "runs a server");
+    // An argument runs before the call it is passed to.
+    let argument = "fn f() { std::thread::spawn(move || log_err(\"web\", { serve_forever() })); }\n\
+        fn serve_forever() -> Result<(), E> { loop { tick(); } }";
+    check(argument, LongLived, "in `serve_forever()`");
+    // A plain function's call along the way runs there and then.
+    let statement = "fn f() { std::thread::spawn(move || { let e = router.run(0); error!(e); }); }\n\
+        impl Router { fn run(&mut self, n: usize) -> Result<(), E> { loop { self.step()?; } } }";
+    check(statement, LongLived, "in `run()`");
+    // A body ending on a match runs one of its arms.
+    let dispatch = "fn f() { tokio::spawn(async move { match id { Id::A(a) => a.run().await, Id::B => {} } }); }\n\
+        impl A { async fn run(self) { loop { self.refresh().await; } } }";
+    check(dispatch, LongLived, "in `run()`");
+}
+
+#[test]
+fn a_function_returning_a_future_hands_back_the_future() {
+    let stored =
+        "fn f() { tokio::spawn(identity.run()); }\nimpl Identity { fn run(self) -> Task { self.task } }";
+    assert!(check(stored, Ends, "returns `self.task`, a future corral did not read").undecided);
+    let built = "fn f() { tokio::spawn(watch()); }\n\
+        fn watch() -> impl Future<Output = ()> { async move { loop { tick().await; } } }";
+    check(built, LongLived, "in `watch()`: a `loop` with no exit");
+}
+
+#[test]
+fn a_signal_is_read_from_its_words_not_from_the_code_it_wraps() {
+    // The async block mentions `drain`, but it is the work, not a signal.
+    let work = "fn f() { let work = async move { async move { while let Some(x) = rx.recv().await { go(x); } }.await; \
+        drain_tx.drain().await; }; tokio::spawn(work.instrument(span)); }";
+    check(work, LongLived, "rx.recv()");
+    let graceful =
+        task("Server::builder().serve_with_shutdown(addr, async { wait_stop_signal().await; }).await");
+    check(&graceful, Ends, "stops when");
+}
