@@ -41,9 +41,13 @@ fn run(dir: &Path, args: &[&str]) -> String {
 
 /// Snapshots the diff of the case under `rewrite__<case>`.
 fn check(case: &str) {
-    let output = run(&fixture(case), &["diff", ".", "--color", "never"]);
-    let output = common::elide_new_helpers(&output);
-    let description = format!("corral diff . --color never (in tests/fixtures/rewrite/{case})");
+    check_in(&fixture(case), case, "tests/fixtures/rewrite");
+}
+
+/// Snapshots the diff of the fixture at `dir` (under `shown`) as `rewrite__<case>`.
+fn check_in(dir: &Path, case: &str, shown: &str) {
+    let output = common::elide_new_helpers(&run(dir, &["diff", ".", "--color", "never"]));
+    let description = format!("corral diff . --color never (in {shown}/{case})");
     insta::with_settings!({
         snapshot_path => "../snapshots",
         prepend_module_to_snapshot => false,
@@ -302,15 +306,6 @@ fn one_helper_crate_for_the_workspace() {
 fn every_target_layout_reaches_one_helper() {
     for case in ["layouts", "layouts_lib"] {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile").join(case);
-        let output = common::elide_new_helpers(&run(&dir, &["diff", ".", "--color", "never"]));
-        let description = format!("corral diff . --color never (in tests/fixtures/compile/{case})");
-        insta::with_settings!({
-            snapshot_path => "../snapshots",
-            prepend_module_to_snapshot => false,
-            description => description,
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(format!("rewrite__{case}"), output);
-        });
+        check_in(&dir, case, "tests/fixtures/compile");
     }
 }
