@@ -243,6 +243,9 @@ fn every_fixture_lists_as_the_report_schema_says() {
                 if context["wrapper"].is_string() {
                     shapes.insert("wrapper".into());
                 }
+                if context["test_support"].is_string() {
+                    shapes.insert("test_support".into());
+                }
                 if context["method"]["tracker_through"].is_string() {
                     shapes.insert("tracker_through".into());
                 }
@@ -266,6 +269,7 @@ fn every_fixture_lists_as_the_report_schema_says() {
         r#"enclosing "async-block""#,
         "in_macro",
         "wrapper",
+        "test_support",
         "tracker_through",
     ] {
         assert!(shapes.contains(shape), "no fixture shows {shape}; seen: {shapes:#?}");
