@@ -223,8 +223,9 @@ fn the_semantic_tier_reads_the_function_a_task_hands_its_run_to_in_another_file(
             "thread_in_another_crate: ends undecided calls `start`, which this file defines more than once",
             "greeting_that_ends: ends undecided calls `greet`, whose body corral did not read",
             "relay_read_two_levels: ends undecided calls `relay`, whose body corral did not read",
-            "two_methods_of_one_name: ends undecided calls `start`, which this file defines more than once",
-            "two_methods_of_one_name: ends undecided calls `start`, which this file defines more than once",
+            // The receivers' types as written (`ticker: Ticker`) tell the two `start`s apart.
+            "two_methods_of_one_name: long-lived in `start()`: a `loop` with no exit",
+            "two_methods_of_one_name: ends in `start()`: no loop",
         ]
     );
 }

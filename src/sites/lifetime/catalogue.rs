@@ -103,6 +103,10 @@ pub const ENDING_CALLS: &[&str] = &[
     "notify_waiters",
 ];
 
+/// Macros whose arguments are evaluated where they are written: a call among them runs.
+pub const LOGGING_MACROS: &[&str] =
+    &["error", "warn", "info", "debug", "trace", "println", "eprintln", "print", "eprint", "format", "dbg"];
+
 /// Functions whose future never completes.
 pub const NEVER_CALLS: &[&str] = &["pending"];
 
@@ -185,6 +189,10 @@ pub const LONG_RUNNING: &[LongRunning] = &[
 /// driver: the future that runs the connection until it closes (`let (tx, conn) =
 /// hyper::client::conn::handshake(io).await?; tokio::spawn(conn)`).
 pub const CONNECTION_DRIVERS: &[&str] = &["handshake", "connect", "connect_with_config", "client_async"];
+
+/// Words of a value's name that make it a connection's driver (`client_dispatch`,
+/// `self.dispatch`): awaited or spawned, it runs until the connection closes.
+pub const CONNECTION_DRIVER_WORDS: &[&str] = &["dispatch", "driver"];
 
 /// The entry of `LONG_RUNNING` a call names: `path` as written for a call of a path
 /// (`tokio::io::copy_bidirectional`, `axum::serve`), the name alone for a method call.

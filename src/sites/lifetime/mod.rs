@@ -21,9 +21,9 @@ use ra_ap_syntax::{
 mod catalogue;
 
 use catalogue::{
-    CONNECTION_DRIVERS, ENDING_CALLS, NEVER_CALLS, PROCESS_SIGNAL_WORDS, Runs, SEND_METHODS,
-    SIGNAL_WORD_PREFIXES, SOURCE_METHODS, SOURCE_NAME_WORDS, SOURCE_TYPE_WORDS, TIMER_CALLS, WRAPPER_METHODS,
-    long_running,
+    CONNECTION_DRIVER_WORDS, CONNECTION_DRIVERS, ENDING_CALLS, LOGGING_MACROS, NEVER_CALLS,
+    PROCESS_SIGNAL_WORDS, Runs, SEND_METHODS, SIGNAL_WORD_PREFIXES, SOURCE_METHODS, SOURCE_NAME_WORDS,
+    SOURCE_TYPE_WORDS, TIMER_CALLS, WRAPPER_METHODS, long_running,
 };
 
 /// How long the task a spawn starts runs, as far as its body shows.
@@ -417,6 +417,9 @@ struct Exit {
     anchor: SyntaxNode,
     label: Option<String>,
     is_return: bool,
+    /// A labelled `continue`, which goes round the loop of its label again: kept apart from
+    /// the anchor, which is the macro call for an exit inside one.
+    is_continue: bool,
     /// Set when the exit is reached only once what the loop serves is gone (`None => break`
     /// on `rx.recv()`, a failed send, a process signal): such a loop is long-lived, and this
     /// says why.
@@ -466,7 +469,22 @@ impl File {
         match candidates.as_slice() {
             [function] => Ok((*function).clone()),
             [] => Err(unread(call)),
-            _ => Err(Lifetime::undecided(format!("calls `{name}`, which this file defines more than once"))),
+            many => match receiver_type(call) {
+                // Several impls define the method: the receiver's type as written picks one.
+                Some(ty) => {
+                    let mut of_type =
+                        many.iter().filter(|function| impl_type(function).as_deref() == Some(&ty));
+                    match (of_type.next(), of_type.next()) {
+                        (Some(function), None) => Ok((*function).clone()),
+                        _ => Err(Lifetime::undecided(format!(
+                            "calls `{name}`, which this file defines more than once"
+                        ))),
+                    }
+                }
+                None => Err(Lifetime::undecided(format!(
+                    "calls `{name}`, which this file defines more than once"
+                ))),
+            },
         }
     }
 
@@ -484,6 +502,10 @@ impl File {
             ast::Expr::BlockExpr(_) | ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) => {
                 self.read(task.syntax(), cx)
             }
+            _ if drives_a_connection(&task) => Reading::Verdict(Lifetime::long_lived(format!(
+                "drives a connection: `{}` is its dispatch or driver",
+                snippet(&task)
+            ))),
             ast::Expr::PathExpr(_) => self.read_value(&task, cx),
             _ => Reading::Verdict(Lifetime::undecided(format!(
                 "spawns `{}`, which corral did not read",
@@ -581,6 +603,9 @@ impl File {
             }
             let Some(call) = ast::MacroCall::cast(node.clone()) else { continue };
             let Some(tree) = call.token_tree() else { continue };
+            if let Some(lasting) = self.logged_call(&call, &tree, cx) {
+                return Reading::Verdict(lasting);
+            }
             if is_select(&call) {
                 match self.select_once(&call, &tree, cx) {
                     Some(lifetime) if lifetime.kind == LifetimeKind::LongLived => {
@@ -603,6 +628,11 @@ impl File {
         if let Some(wait) = signal {
             return Reading::Verdict(wait);
         }
+        // A thread that joins the threads it starts lives as long as the longest of them
+        // (`Broker::start` starting server threads, then `handle.join()` on each).
+        if sync && let Some(joined) = self.joined_thread(body, cx) {
+            return Reading::Verdict(joined);
+        }
         // A body that ends on a `match` runs one of its arms: one that is long-lived makes
         // the task so (`match self { Self::Certify(c) => c.run().await, .. }`).
         if let Some(choice) = tail_match(body) {
@@ -622,6 +652,71 @@ impl File {
             Some(call) => Reading::HandsTo(call),
             None => Reading::Verdict(ended_loop.unwrap_or_else(|| Lifetime::ends("no loop".to_string()))),
         }
+    }
+
+    /// A call of this file made inside the arguments of a logging or printing macro
+    /// (`error!("done: {:?}", self.accept())`), which runs there and then, read when it is
+    /// long-lived. The macro's tokens are parsed on their own, so only this file's functions
+    /// are looked up (the resolver knows nothing of that tree).
+    fn logged_call(&self, call: &ast::MacroCall, tree: &ast::TokenTree, cx: &Follow) -> Option<Lifetime> {
+        let name = macro_name(call)?;
+        if !LOGGING_MACROS.contains(&name.as_str()) {
+            return None;
+        }
+        let inner = tree.syntax().to_string();
+        let arguments = inner.get(1..inner.len().saturating_sub(1))?;
+        let parsed =
+            SourceFile::parse(&format!("fn logged() {{ log({arguments}); }}"), Edition::Edition2021).tree();
+        let log = parsed.syntax().descendants().find_map(ast::CallExpr::cast)?;
+        for argument in log.arg_list()?.args() {
+            let argument = peel_await(argument).0;
+            if !matches!(argument, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) {
+                continue;
+            }
+            let Ok(function) = self.function_named(&argument) else { continue };
+            if cx.inside.borrow().contains(&function) || cx.inside.borrow().len() >= MAX_HOPS {
+                continue;
+            }
+            let lifetime = cx.function(&function);
+            if lifetime.kind == LifetimeKind::LongLived && !lifetime.undecided {
+                return Some(lifetime);
+            }
+        }
+        None
+    }
+
+    /// The first long-lived thread a body starts and then joins (`.join()` with no
+    /// argument somewhere in it): the body waits for it, so it lasts as long.
+    fn joined_thread(&self, body: &SyntaxNode, cx: &Follow) -> Option<Lifetime> {
+        let calls: Vec<ast::MethodCallExpr> =
+            body.descendants().filter_map(ast::MethodCallExpr::cast).collect();
+        let joins = calls.iter().any(|call| {
+            call.name_ref().is_some_and(|n| n.text() == "join")
+                && call.arg_list().is_some_and(|a| a.args().next().is_none())
+        });
+        if !joins {
+            return None;
+        }
+        let spawned = (body.descendants().filter_map(ast::Expr::cast))
+            .filter(|call| callee(call).is_some_and(|(name, _)| name == "spawn"))
+            .filter_map(|call| call_arguments(&call).into_iter().next())
+            .filter_map(|task| match task {
+                ast::Expr::ClosureExpr(closure) => closure.body(),
+                _ => None,
+            });
+        for thread in spawned {
+            let lifetime = match self.read(thread.syntax(), cx) {
+                Reading::Verdict(lifetime) => lifetime,
+                Reading::HandsTo(call) => cx.follow(&call),
+            };
+            if lifetime.kind == LifetimeKind::LongLived {
+                return Some(Lifetime::long_lived(format!(
+                    "joins the threads it starts; one {}",
+                    lifetime.evidence
+                )));
+            }
+        }
+        None
     }
 
     /// A `select!` outside any loop ends when its first arm does: an explicit signal or a
@@ -687,6 +782,9 @@ impl File {
             ast::Expr::CallExpr(_) => callee(&operand)?.0,
             _ => String::new(),
         };
+        if drives_a_connection(&operand) {
+            return Some(Lifetime::long_lived(format!("awaits `{code}`, a connection's dispatch or driver")));
+        }
         match name.as_str() {
             "closed" => {
                 return Some(Lifetime::long_lived(format!(
@@ -807,7 +905,14 @@ impl File {
                 .map(|source| format!("loops on `{source}` until it closes"))
                 .or_else(|| send_failed_at(&node, loop_node))
                 .or_else(|| error_exit_at(&node, loop_node));
-            exits.push(Exit { anchor: node, label, is_return: keyword == "return", lasts, evidence });
+            exits.push(Exit {
+                anchor: node,
+                label,
+                is_return: keyword == "return",
+                is_continue: keyword == "continue",
+                lasts,
+                evidence,
+            });
         }
         exits
     }
@@ -969,8 +1074,8 @@ fn leaves(exit: &Exit, loop_node: &SyntaxNode) -> bool {
             Some(label) => labelled(&n, label),
         });
     // A `continue 'outer` that names this very loop goes round again.
-    let continues_this_loop = exit.anchor.kind() == SyntaxKind::CONTINUE_EXPR
-        && exit.label.as_deref().is_some_and(|label| labelled(loop_node, label));
+    let continues_this_loop =
+        exit.is_continue && exit.label.as_deref().is_some_and(|label| labelled(loop_node, label));
     !caught_inside && !continues_this_loop
 }
 
@@ -1253,6 +1358,91 @@ fn blocked_on(node: &SyntaxNode) -> Option<ast::Expr> {
     let arguments = call_arguments(&call);
     let future = arguments.last()?.clone();
     Some(peel_await(future).0)
+}
+
+/// The type a method call's receiver has, as the code writes it: `self` in an impl of
+/// `Server<P>` is a `Server`; `server` bound by `let server = Server::new(..)` or a
+/// parameter `server: Server<V4>` is a `Server`; `Self::run(..)` is the impl's type.
+fn receiver_type(call: &ast::Expr) -> Option<String> {
+    let enclosing_impl = || {
+        let imp = call.syntax().ancestors().find_map(ast::Impl::cast)?;
+        type_name(&imp.self_ty()?.syntax().to_string())
+    };
+    let receiver = match call {
+        ast::Expr::MethodCallExpr(method) => peel_await(method.receiver()?).0,
+        ast::Expr::CallExpr(path_call) => {
+            let ast::Expr::PathExpr(callee) = path_call.expr()? else { return None };
+            let qualifier = callee.path()?.qualifier()?.syntax().to_string();
+            return if qualifier == "Self" { enclosing_impl() } else { type_name(&qualifier) };
+        }
+        _ => return None,
+    };
+    let name = value_name(&receiver)?;
+    if name == "self" {
+        return enclosing_impl();
+    }
+    let function = call.syntax().ancestors().find_map(ast::Fn::cast)?;
+    let at = call.syntax().text_range().start();
+    let bound = (function.syntax().descendants().filter_map(ast::LetStmt::cast))
+        .filter(|statement| statement.syntax().text_range().end() <= at)
+        .filter(|statement| statement.pat().is_some_and(|pattern| binds(&pattern, &name)))
+        .last()
+        .and_then(|statement| match statement.ty() {
+            Some(ty) => type_name(&ty.syntax().to_string()),
+            None => match peel_await(statement.initializer()?).0 {
+                // `let link = match RemoteLink::new(..).await { Ok(l) => l, Err(_) => return };`
+                ast::Expr::MatchExpr(choice) => match peel_await(choice.expr()?).0 {
+                    ast::Expr::CallExpr(constructor) => {
+                        let ast::Expr::PathExpr(callee) = constructor.expr()? else { return None };
+                        type_name(&callee.path()?.qualifier()?.syntax().to_string())
+                    }
+                    _ => None,
+                },
+                ast::Expr::CallExpr(constructor) => {
+                    let ast::Expr::PathExpr(callee) = constructor.expr()? else { return None };
+                    type_name(&callee.path()?.qualifier()?.syntax().to_string())
+                }
+                _ => None,
+            },
+        });
+    bound.or_else(|| {
+        (function.param_list()?.params())
+            .find(|param| param.pat().is_some_and(|pattern| binds(&pattern, &name)))
+            .and_then(|param| type_name(&param.ty()?.syntax().to_string()))
+    })
+}
+
+/// The name of the impl's type a function sits in (`Server` for `impl<P> Server<P>`).
+fn impl_type(function: &ast::Fn) -> Option<String> {
+    let imp = function.syntax().ancestors().find_map(ast::Impl::cast)?;
+    if imp.trait_().is_some() {
+        return None;
+    }
+    type_name(&imp.self_ty()?.syntax().to_string())
+}
+
+/// A type as written, down to its last name: `&mut crate::Server<V4>` -> `Server`.
+fn type_name(written: &str) -> Option<String> {
+    let without_generics = written.split('<').next()?;
+    let name = without_generics
+        .rsplit("::")
+        .next()?
+        .trim_start_matches(['&', ' '])
+        .trim_start_matches("mut ")
+        .trim();
+    (!name.is_empty() && name.starts_with(char::is_uppercase)).then(|| name.to_string())
+}
+
+/// Whether a value (not a call) is named as a connection's driver: `client_dispatch`,
+/// `self.dispatch`, `conn_driver`. Such a future runs until its connection closes.
+fn drives_a_connection(expr: &ast::Expr) -> bool {
+    let (expr, _) = peel_await(expr.clone());
+    if !matches!(expr, ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_)) {
+        return false;
+    }
+    value_name(&expr).is_some_and(|name| {
+        name.to_lowercase().split('_').any(|word| CONNECTION_DRIVER_WORDS.contains(&word))
+    })
 }
 
 /// The `match` a body ends on (its tail, or its last statement after `let`s).

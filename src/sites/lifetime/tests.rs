@@ -398,3 +398,56 @@ fn a_signal_is_read_from_its_words_not_from_the_code_it_wraps() {
         task("Server::builder().serve_with_shutdown(addr, async { wait_stop_signal().await; }).await");
     check(&graceful, Ends, "stops when");
 }
+
+#[test]
+fn a_labelled_continue_inside_a_select_goes_round_the_outer_loop() {
+    let reconnect = task(
+        "'outer: loop { let mut net = connect().await; loop { tokio::select! { \
+        m = net.read() => go(m), _ = ping.tick() => { if unacked { continue 'outer; } } } } }",
+    );
+    check(&reconnect, LongLived, "");
+}
+
+#[test]
+fn a_thread_that_joins_long_lived_threads_is_long_lived() {
+    let broker = "fn f() { std::thread::spawn(move || broker.start()); }\n\
+        impl Broker { fn start(&mut self) -> Result<(), E> { let mut handles = vec![]; \
+        for c in configs { handles.push(std::thread::spawn(move || { loop { accept(c); } })); } \
+        handles.into_iter().for_each(|h| { let _ = h.join(); }); Ok(()) } }";
+    check(broker, LongLived, "joins the threads it starts; one a `loop` with no exit");
+    let bounded =
+        "fn f() { std::thread::spawn(move || { let h = std::thread::spawn(|| work()); h.join() }); }";
+    assert!(check(bounded, Ends, "").kind == Ends);
+}
+
+#[test]
+fn the_receivers_type_picks_among_methods_of_one_name() {
+    let file = "impl<P: Clone> Server<P> { async fn start(&mut self) { loop { self.accept().await; } } }\n\
+        impl Broker { fn start(&mut self) { let mut server = Server::new(cfg); \
+        std::thread::spawn(move || rt.block_on(async { server.start().await })); } }";
+    check(file, LongLived, "in `start()`: loops on `self.accept()` with no exit");
+    let typed = "impl Ticker { fn start(self) { loop { tick(); } } }\nimpl Once { fn start(self) { go(); } }\n\
+        fn f(ticker: Ticker, once: Once) { std::thread::spawn(move || once.start()); }";
+    assert!(check(typed, Ends, "in `start()`").kind == Ends);
+}
+
+#[test]
+fn a_call_in_a_logging_macro_runs_there() {
+    let logged = "impl Node { fn spawn(mut self) { std::thread::spawn(move || error!(\"done: {:?}\", self.accept())); } \
+        fn accept(&mut self) { loop { self.rx.recv().unwrap(); } } }";
+    check(logged, LongLived, "in `accept()`");
+}
+
+#[test]
+fn a_value_named_as_a_connection_driver_runs_until_it_closes() {
+    check(
+        "fn f(client_dispatch: impl Future) { tokio::spawn(async move { if let Err(e) = client_dispatch.await { log(e); } cleanup(); }); }",
+        LongLived,
+        "a connection's dispatch or driver",
+    );
+    check(
+        "impl C { fn spawn(self) { let dispatch = self.dispatch.unwrap_or_else(|e| warn(e)); tokio::spawn(dispatch); } }",
+        LongLived,
+        "is its dispatch or driver",
+    );
+}
