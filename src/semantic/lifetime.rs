@@ -1,12 +1,12 @@
-//! How long a spawned task runs, when it hands its run to a function of another file.
+//! How long a spawned task runs, when it hands its run to functions of other files.
 //!
-//! The syntax tier reads a task's body, and one level of the function it hands its run to
-//! when the task's own file defines that function (`sites::lifetime`). A task such as
-//! `tokio::spawn(server::run(listener))` with `run` in another module, or
-//! `thread::spawn(move || broker.start())` with `start` a method written elsewhere, stays
-//! undecided there. This tier knows what the call names: it resolves the call to its
-//! `hir::Function`, takes that function's source from its own file, and reads the body one
-//! level deep, as the syntax tier reads a function of the task's file.
+//! The syntax tier reads a task's body and follows its run through the functions of each
+//! call's own file (`sites::lifetime`). A task such as `tokio::spawn(server::run(listener))`
+//! with `run` in another module, or `thread::spawn(move || broker.start())` with `start` a
+//! method written elsewhere, stays undecided there. This tier knows what each call names: it
+//! hands the reading a resolver that finds the called `hir::Function` and its source, so the
+//! run is followed across files and crates of the workspace, as many calls deep as the syntax
+//! tier follows within a file.
 
 use ra_ap_hir::{AsAssocItem, AssocItem, AssocItemContainer, Function, Impl, Semantics};
 use ra_ap_ide_db::RootDatabase;
