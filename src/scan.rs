@@ -27,7 +27,9 @@ use crate::sites::classify::{Classifier, FileMeta};
 use crate::sites::collect::{Candidate, FileFacts, FileInput, collect_file};
 use crate::sites::lifetime::Lifetime;
 use crate::sites::model::{Family, FileProblem, SpawnSite, Verdict};
-use crate::sites::test_code::{TestGate, declaration_gate};
+use crate::sites::test_code::{
+    DeclarationStep, ModuleDeclaration, TestGate, declaration_gate, module_declarations,
+};
 
 /// How many rounds of alias discovery run before the scan settles.
 const MAX_ALIAS_ROUNDS: usize = 4;
@@ -236,12 +238,69 @@ impl DeclaredGates {
         let by_module: HashMap<(usize, usize, &[String]), &SourceFile> = (workspace.files.iter())
             .filter_map(|f| Some(((f.package?, f.target?, f.module_path.as_slice()), f)))
             .collect();
+        // Each ancestor is read and parsed once, however many of its descendants ask.
+        let declarations = Declarations::default();
         let found: Vec<(usize, Option<TestGate>)> = wanted
             .par_iter()
-            .map(|&index| (index, declared_gate(workspace, &workspace.files[index], &by_module)))
+            .map(|&index| {
+                (index, declared_gate(workspace, &workspace.files[index], &by_module, &declarations))
+            })
             .collect();
         self.by_file.extend(found);
     }
+}
+
+/// The `mod` items of the files read for gates, by path (`None`: unreadable).
+#[derive(Default)]
+struct Declarations {
+    parsed: std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<Vec<ModuleDeclaration>>>>>,
+    without_test: std::sync::Mutex<HashSet<std::path::PathBuf>>,
+}
+
+impl Declarations {
+    /// The declarations of the file at `path`; with `parse_always` unset, an empty list
+    /// for a file whose text never says `test` (no gate of it can name tests), and the walk
+    /// takes each module to be a file of its own there.
+    fn of(
+        &self,
+        workspace: &Workspace,
+        path: &std::path::Path,
+        edition: discover::Edition,
+        parse_always: bool,
+    ) -> Option<Holder> {
+        if let Some(known) = self.parsed.lock().ok().and_then(|known| known.get(path).cloned()) {
+            return known.map(Holder::Parsed);
+        }
+        if !parse_always && self.without_test.lock().is_ok_and(|known| known.contains(path)) {
+            return Some(Holder::NoTest);
+        }
+        let text = match workspace.overlay.get(path) {
+            Some(text) => Some(text.clone()),
+            None => discover::read_source(path).ok(),
+        };
+        if !parse_always && text.as_deref().is_some_and(|text| !text.contains("test")) {
+            if let Ok(mut known) = self.without_test.lock() {
+                known.insert(path.to_path_buf());
+            }
+            return Some(Holder::NoTest);
+        }
+        let declarations = text.map(|text| {
+            // Function bodies declare no module of the crate: blanked, they cost no tree.
+            let blanked = crate::parse::bodies::blank_unread_bodies(&text, &code_tokens(&text), &[]);
+            std::sync::Arc::new(module_declarations(&blanked, syntax_edition(edition)))
+        });
+        if let Ok(mut known) = self.parsed.lock() {
+            known.insert(path.to_path_buf(), declarations.clone());
+        }
+        declarations.map(Holder::Parsed)
+    }
+}
+
+/// A file on a module's way down, as the gate walk needs it.
+enum Holder {
+    Parsed(std::sync::Arc<Vec<ModuleDeclaration>>),
+    /// Its text never says `test`: no gate here.
+    NoTest,
 }
 
 /// The gate of one file: see [`DeclaredGates`]. A file whose declaration is not found
@@ -250,6 +309,7 @@ fn declared_gate(
     workspace: &Workspace,
     file: &SourceFile,
     by_module: &HashMap<(usize, usize, &[String]), &SourceFile>,
+    declarations: &Declarations,
 ) -> Option<TestGate> {
     let (package, target) = (file.package?, file.target?);
     let root = &workspace.packages[package].targets[target].root;
@@ -257,15 +317,23 @@ fn declared_gate(
     if segments.is_empty() || &file.path == root {
         return None;
     }
-    let read = |path: &std::path::Path| match workspace.overlay.get(path) {
-        Some(text) => Some(text.clone()),
-        None => discover::read_source(path).ok(),
-    };
-    let mut text = read(root)?;
+    let mut holder_path = root.clone();
+    let mut holder = declarations.of(workspace, root, file.edition, false)?;
     let mut start = 0;
     let mut gate: Option<TestGate> = None;
     loop {
-        let step = declaration_gate(&text, syntax_edition(file.edition), &segments[start..]);
+        let step = match &holder {
+            Holder::Parsed(parsed) => declaration_gate(parsed, &segments[start..]),
+            // The next module is taken for a file of its own; when it is not one (an inline
+            // module), the file is parsed after all.
+            Holder::NoTest if by_module.contains_key(&(package, target, &segments[..start + 1])) => {
+                DeclarationStep { gate: None, declared: Some(1), continues_in_file: true }
+            }
+            Holder::NoTest => match declarations.of(workspace, &holder_path, file.edition, true)? {
+                Holder::Parsed(parsed) => declaration_gate(&parsed, &segments[start..]),
+                Holder::NoTest => return gate,
+            },
+        };
         gate = match (gate, step.gate) {
             (Some(before), found) => Some(before.or(found)),
             (None, found) => found,
@@ -274,8 +342,9 @@ fn declared_gate(
         if !step.continues_in_file || next >= segments.len() {
             return gate;
         }
-        let holder = by_module.get(&(package, target, &segments[..next]))?;
-        text = read(&holder.path)?;
+        let file = by_module.get(&(package, target, &segments[..next]))?;
+        holder = declarations.of(workspace, &file.path, file.edition, false)?;
+        holder_path = file.path.clone();
         start = next;
     }
 }

@@ -109,6 +109,36 @@ fn mentions_test(predicate: &ast::CfgPredicate) -> bool {
     }
 }
 
+/// A `mod` item of a file, as far as test gates go: its name, the gate its own `cfg`
+/// attributes put it under, and, for an inline module, the `mod` items inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleDeclaration {
+    pub name: String,
+    pub gate: Option<TestGate>,
+    /// `Some` for `mod name { .. }`, `None` for `mod name;`.
+    pub inline: Option<Vec<ModuleDeclaration>>,
+}
+
+/// The `mod` items of a file's text (a crate root or a module's file), nested as written.
+/// Function bodies hold no module a file declares for the crate, so a caller may blank them.
+pub fn module_declarations(text: &str, edition: Edition) -> Vec<ModuleDeclaration> {
+    let file = SourceFile::parse(text.strip_prefix('\u{feff}').unwrap_or(text), edition).tree();
+    declarations_in(file.items())
+}
+
+fn declarations_in(items: impl Iterator<Item = ast::Item>) -> Vec<ModuleDeclaration> {
+    items
+        .filter_map(|item| match item {
+            ast::Item::Module(module) => Some(ModuleDeclaration {
+                name: module.name()?.text().to_string(),
+                gate: cfg_gate(&module),
+                inline: module.item_list().map(|list| declarations_in(list.items())),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What one file says of the modules on a file's way down from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclarationStep {
@@ -123,34 +153,24 @@ pub struct DeclarationStep {
     pub continues_in_file: bool,
 }
 
-/// Walks `segments` (module names) down from the top of `text` (a crate root or a
-/// module's file) through inline `mod name { .. }` items, until an out-of-line
-/// `mod name;` or the last segment, and reports the `cfg` gates met on the way.
-pub fn declaration_gate(text: &str, edition: Edition, segments: &[String]) -> DeclarationStep {
-    let file = SourceFile::parse(text.strip_prefix('\u{feff}').unwrap_or(text), edition).tree();
-    let mut items: Vec<ast::Item> = file.items().collect();
+/// Walks `segments` (module names) down a file's declarations through inline modules,
+/// until an out-of-line `mod name;` or the last segment, and reports the `cfg` gates met.
+pub fn declaration_gate(declarations: &[ModuleDeclaration], segments: &[String]) -> DeclarationStep {
+    let mut level = declarations;
     let mut gate: Option<TestGate> = None;
     for (index, segment) in segments.iter().enumerate() {
-        let found = items.iter().find_map(|item| match item {
-            ast::Item::Module(module) if module.name().is_some_and(|n| n.text() == segment.as_str()) => {
-                Some(module.clone())
-            }
-            _ => None,
-        });
-        let Some(module) = found else {
+        let Some(module) = level.iter().find(|module| module.name == *segment) else {
             return DeclarationStep { gate, declared: None, continues_in_file: false };
         };
-        if let Some(own) = cfg_gate(&module) {
+        if let Some(own) = module.gate.clone() {
             gate = Some(match gate {
                 Some(before) => before.or(Some(own)),
                 None => own,
             });
         }
-        match module.item_list() {
-            Some(list) => items = list.items().collect(),
-            None => {
-                return DeclarationStep { gate, declared: Some(index + 1), continues_in_file: true };
-            }
+        match &module.inline {
+            Some(inner) => level = inner,
+            None => return DeclarationStep { gate, declared: Some(index + 1), continues_in_file: true },
         }
     }
     DeclarationStep { gate, declared: Some(segments.len()), continues_in_file: false }
@@ -191,24 +211,28 @@ mod tests {
     #[test]
     fn an_out_of_line_declaration_under_cfg_test_gates_its_file() {
         let root = "mod a;\n#[cfg(test)]\nmod tests;\n";
-        let step = declaration_gate(root, Edition::Edition2021, &segments(&["tests"]));
+        let step = declaration_gate(&module_declarations(root, Edition::Edition2021), &segments(&["tests"]));
         assert_eq!(step.declared, Some(1));
         assert!(step.continues_in_file);
         assert!(step.gate.is_some_and(|g| g.is_test()));
-        let step = declaration_gate(root, Edition::Edition2021, &segments(&["a"]));
+        let step = declaration_gate(&module_declarations(root, Edition::Edition2021), &segments(&["a"]));
         assert_eq!(step.gate, None);
     }
 
     #[test]
     fn inline_modules_are_walked_into_and_their_gates_add_up() {
         let root = "#[cfg(any(test, feature = \"x\"))] mod outer { #[cfg(test)] mod inner; }";
-        let step = declaration_gate(root, Edition::Edition2021, &segments(&["outer", "inner"]));
+        let step = declaration_gate(
+            &module_declarations(root, Edition::Edition2021),
+            &segments(&["outer", "inner"]),
+        );
         assert_eq!(step.declared, Some(2));
         assert!(step.continues_in_file);
         assert!(step.gate.is_some_and(|g| g.is_test()));
-        let step = declaration_gate(root, Edition::Edition2021, &segments(&["outer"]));
+        let step = declaration_gate(&module_declarations(root, Edition::Edition2021), &segments(&["outer"]));
         assert!(step.gate.is_some_and(|g| !g.is_test()));
-        let missing = declaration_gate(root, Edition::Edition2021, &segments(&["elsewhere"]));
+        let missing =
+            declaration_gate(&module_declarations(root, Edition::Edition2021), &segments(&["elsewhere"]));
         assert_eq!(missing.declared, None);
     }
 }
