@@ -239,35 +239,37 @@ pub(super) fn receiver_type(call: &ast::Expr) -> Option<String> {
     if name == "self" {
         return enclosing_impl();
     }
-    let function = call.syntax().ancestors().find_map(ast::Fn::cast)?;
-    let at = call.syntax().text_range().start();
-    let bound = (function.syntax().descendants().filter_map(ast::LetStmt::cast))
-        .filter(|statement| statement.syntax().text_range().end() <= at)
-        .filter(|statement| statement.pat().is_some_and(|pattern| binds(&pattern, &name)))
-        .last()
-        .and_then(|statement| match statement.ty() {
-            Some(ty) => type_name(&ty.syntax().to_string()),
-            None => match peel_await(statement.initializer()?).0 {
-                // `let link = match RemoteLink::new(..).await { Ok(l) => l, Err(_) => return };`
-                ast::Expr::MatchExpr(choice) => match peel_await(choice.expr()?).0 {
-                    ast::Expr::CallExpr(constructor) => {
-                        let ast::Expr::PathExpr(callee) = constructor.expr()? else { return None };
-                        type_name(&callee.path()?.qualifier()?.syntax().to_string())
-                    }
-                    _ => None,
-                },
-                ast::Expr::CallExpr(constructor) => {
-                    let ast::Expr::PathExpr(callee) = constructor.expr()? else { return None };
-                    type_name(&callee.path()?.qualifier()?.syntax().to_string())
-                }
-                _ => None,
-            },
-        });
+    let bound = let_binding(call.syntax(), &name).and_then(|statement| match statement.ty() {
+        Some(ty) => type_name(&ty.syntax().to_string()),
+        None => match peel_await(statement.initializer()?).0 {
+            // `let link = match RemoteLink::new(..).await { Ok(l) => l, Err(_) => return };`
+            ast::Expr::MatchExpr(choice) => constructed_type(&peel_await(choice.expr()?).0),
+            value => constructed_type(&value),
+        },
+    });
     bound.or_else(|| {
+        let function = call.syntax().ancestors().find_map(ast::Fn::cast)?;
         (function.param_list()?.params())
             .find(|param| param.pat().is_some_and(|pattern| binds(&pattern, &name)))
             .and_then(|param| type_name(&param.ty()?.syntax().to_string()))
     })
+}
+
+/// The type a constructor call names: `Server` for `Server::new(..)`.
+fn constructed_type(value: &ast::Expr) -> Option<String> {
+    let ast::Expr::CallExpr(constructor) = value else { return None };
+    let ast::Expr::PathExpr(callee) = constructor.expr()? else { return None };
+    type_name(&callee.path()?.qualifier()?.syntax().to_string())
+}
+
+/// The last `let` before `at`, in the function around it, that binds `name`.
+pub(super) fn let_binding(at: &SyntaxNode, name: &str) -> Option<ast::LetStmt> {
+    let function = at.ancestors().find_map(ast::Fn::cast)?;
+    let before = at.text_range().start();
+    (function.syntax().descendants().filter_map(ast::LetStmt::cast))
+        .filter(|statement| statement.syntax().text_range().end() <= before)
+        .filter(|statement| statement.pat().is_some_and(|pattern| binds(&pattern, name)))
+        .last()
 }
 
 /// The name of the impl's type a function sits in (`Server` for `impl<P> Server<P>`).

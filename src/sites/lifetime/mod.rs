@@ -478,13 +478,8 @@ impl File {
             )))
         };
         let Some(name) = value_name(task) else { return undecided() };
-        let Some(function) = task.syntax().ancestors().find_map(ast::Fn::cast) else { return undecided() };
-        let at = task.syntax().text_range().start();
-        let binding = (function.syntax().descendants().filter_map(ast::LetStmt::cast))
-            .filter(|statement| statement.syntax().text_range().end() <= at)
-            .filter_map(|statement| Some((statement.pat()?, statement.initializer()?)))
-            .filter(|(pattern, _)| binds(pattern, &name))
-            .last();
+        let binding = let_binding(task.syntax(), &name)
+            .and_then(|statement| Some((statement.pat()?, statement.initializer()?)));
         let Some((pattern, value)) = binding else { return undecided() };
         let (mut inner, _) = peel_await(value.clone());
         while let Some(unwrapped) = unwrap_wrapper(&inner) {
@@ -783,10 +778,7 @@ impl File {
         }
         let (ast::Expr::MethodCallExpr(call), _) = peel_await(future.clone()) else { return None };
         let name = value_name(&call.receiver()?)?;
-        let function = at.ancestors().find_map(ast::Fn::cast)?;
-        let value = (function.syntax().descendants().filter_map(ast::LetStmt::cast))
-            .filter(|statement| statement.pat().is_some_and(|pattern| binds(&pattern, &name)))
-            .find_map(|statement| statement.initializer())?;
+        let value = let_binding(at, &name)?.initializer()?;
         cx.signal_kind(&value, self)
     }
 }
