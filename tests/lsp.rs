@@ -684,3 +684,45 @@ fn a_binary_under_src_bin_reaches_the_packages_helper_by_path() {
     assert!(fs::read_to_string(root.join("src/tasks.rs")).unwrap().contains("pub(crate) async fn drain()"));
     server.stop();
 }
+
+/// A file its parent declares under `#[cfg(test)]` is test code in the editor too, and the
+/// parent is read from its unsaved text: the spawn is no diagnostic until the declaration
+/// loses its `cfg` in the editor.
+#[test]
+fn a_file_declared_under_cfg_test_gets_no_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    write(root, "src/lib.rs", "#[cfg(test)]\nmod checks;\n");
+    let checks = "fn spawns() {\n    tokio::spawn(async {});\n}\n";
+    write(root, "src/checks.rs", checks);
+    let (lib_uri, checks_uri) = (uri_of(root, "src/lib.rs"), uri_of(root, "src/checks.rs"));
+
+    let mut server = Server::start();
+    server.request(1, "initialize", json!({"capabilities": {}}));
+    server.notify("initialized", json!({}));
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": checks_uri, "languageId": "rust", "version": 1, "text": checks}}),
+    );
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+
+    // The parent, edited in the editor, declares the module for every build.
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": lib_uri, "languageId": "rust", "version": 1, "text": "mod checks;\n"}}),
+    );
+    assert_eq!(server.diagnostics(), Vec::<Value>::new(), "lib.rs itself spawns nothing");
+    // The server publishes what changed: the next edit of checks.rs reads the new parent.
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": checks_uri, "version": 2}, "contentChanges": [{"text": checks}]}),
+    );
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "bare-spawn");
+
+    server.request(2, "shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+    assert!(wait(&mut server.child).success());
+}
