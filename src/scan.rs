@@ -214,9 +214,11 @@ fn both_tiers_failed(reason: &str) -> String {
 /// Read by walking the module path from the target's root file down, through inline
 /// modules and out-of-line declarations, reading each file on the way (open buffers
 /// first). Only files with candidates are asked about, so only their ancestors are read.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct DeclaredGates {
     by_file: HashMap<usize, Option<TestGate>>,
+    /// The ancestors read so far, kept across demand rounds.
+    declarations: Declarations,
 }
 
 impl DeclaredGates {
@@ -239,11 +241,11 @@ impl DeclaredGates {
             .filter_map(|f| Some(((f.package?, f.target?, f.module_path.as_slice()), f)))
             .collect();
         // Each ancestor is read and parsed once, however many of its descendants ask.
-        let declarations = Declarations::default();
+        let declarations = &self.declarations;
         let found: Vec<(usize, Option<TestGate>)> = wanted
             .par_iter()
             .map(|&index| {
-                (index, declared_gate(workspace, &workspace.files[index], &by_module, &declarations))
+                (index, declared_gate(workspace, &workspace.files[index], &by_module, declarations))
             })
             .collect();
         self.by_file.extend(found);
@@ -334,10 +336,7 @@ fn declared_gate(
                 Holder::NoTest => return gate,
             },
         };
-        gate = match (gate, step.gate) {
-            (Some(before), found) => Some(before.or(found)),
-            (None, found) => found,
-        };
+        gate = TestGate::stronger(gate, step.gate);
         let next = start + step.declared?;
         if !step.continues_in_file || next >= segments.len() {
             return gate;

@@ -25,11 +25,13 @@ pub enum TestGate {
 }
 
 impl TestGate {
-    /// The stronger of two gates met along a chain of modules: test wins over support.
-    pub fn or(self, other: Option<TestGate>) -> TestGate {
-        match (&self, other) {
-            (TestGate::Support(_), Some(test @ TestGate::Test(_))) => test,
-            _ => self,
+    /// The stronger of two gates met along a chain of modules or attributes: test wins
+    /// over support, and the first met wins among equals.
+    pub fn stronger(first: Option<TestGate>, then: Option<TestGate>) -> Option<TestGate> {
+        match (first, then) {
+            (Some(TestGate::Support(_)), Some(test @ TestGate::Test(_))) => Some(test),
+            (Some(first), _) => Some(first),
+            (None, then) => then,
         }
     }
 
@@ -60,10 +62,7 @@ pub fn cfg_gate(item: &impl HasAttrs) -> Option<TestGate> {
         } else {
             continue;
         };
-        found = Some(match found {
-            Some(before) => before.or(Some(gate)),
-            None => gate,
-        });
+        found = TestGate::stronger(found, Some(gate));
     }
     found
 }
@@ -162,12 +161,7 @@ pub fn declaration_gate(declarations: &[ModuleDeclaration], segments: &[String])
         let Some(module) = level.iter().find(|module| module.name == *segment) else {
             return DeclarationStep { gate, declared: None, continues_in_file: false };
         };
-        if let Some(own) = module.gate.clone() {
-            gate = Some(match gate {
-                Some(before) => before.or(Some(own)),
-                None => own,
-            });
-        }
+        gate = TestGate::stronger(gate, module.gate.clone());
         match &module.inline {
             Some(inner) => level = inner,
             None => return DeclarationStep { gate, declared: Some(index + 1), continues_in_file: true },

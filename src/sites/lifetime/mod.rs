@@ -155,9 +155,15 @@ impl<'r> Follow<'r> {
 
     /// The function a call names: resolved, or one of the call's own file.
     fn function_of(&self, call: &ast::Expr) -> Result<ast::Fn, Lifetime> {
+        self.function_in(call, &self.reader.file(call.syntax()))
+    }
+
+    /// As `function_of`, looking among the functions of `file` when the resolver finds none:
+    /// the file a `select!` arm or a macro's arguments, parsed on their own, are written in.
+    fn function_in(&self, call: &ast::Expr, file: &File) -> Result<ast::Fn, Lifetime> {
         match self.resolve.and_then(|resolve| resolve(call)) {
             Some(function) => Ok(function),
-            None => self.reader.file(call.syntax()).function_named(call),
+            None => file.function_named(call),
         }
     }
 
@@ -253,14 +259,16 @@ impl<'r> Follow<'r> {
     /// A call awaited along the way (not the one the body ends on) that runs as long as
     /// the task can: a function of the workspace read to a long-lived verdict.
     fn lasting_call(&self, call: &ast::Expr) -> Option<Lifetime> {
-        if self.inside.borrow().len() >= MAX_HOPS {
+        self.lasting_function(&self.function_of(call).ok()?)
+    }
+
+    /// A function read to a decided long-lived verdict, unless reading it would recurse or go
+    /// deeper than `MAX_HOPS`.
+    fn lasting_function(&self, function: &ast::Fn) -> Option<Lifetime> {
+        if self.inside.borrow().len() >= MAX_HOPS || self.inside.borrow().contains(function) {
             return None;
         }
-        let function = self.function_of(call).ok()?;
-        if self.inside.borrow().contains(&function) {
-            return None;
-        }
-        Some(self.function(&function)).filter(|l| l.kind == LifetimeKind::LongLived && !l.undecided)
+        Some(self.function(function)).filter(|l| l.kind == LifetimeKind::LongLived && !l.undecided)
     }
 
     /// What the catalogue of long-running calls says of a call corral cannot read.
@@ -325,10 +333,7 @@ impl<'r> Follow<'r> {
         let called = Some(peel_await(future.clone()).0)
             .filter(|call| matches!(call, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)));
         // A function named for shutdown may wait for a process signal inside.
-        let body = called.and_then(|call| match self.resolve.and_then(|resolve| resolve(&call)) {
-            Some(function) => Some(function),
-            None => file.function_named(&call).ok(),
-        });
+        let body = called.and_then(|call| self.function_in(&call, file).ok());
         match body.and_then(|f| f.body()).map(|b| signal_of(&b.syntax().to_string())) {
             Some(Some(Signal::Process)) => Some(Signal::Process),
             _ => Some(kind),
@@ -622,13 +627,8 @@ impl File {
             if !matches!(argument, ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) {
                 continue;
             }
-            let Ok(function) = self.function_named(&argument) else { continue };
-            if cx.inside.borrow().contains(&function) || cx.inside.borrow().len() >= MAX_HOPS {
-                continue;
-            }
-            let lifetime = cx.function(&function);
-            if lifetime.kind == LifetimeKind::LongLived && !lifetime.undecided {
-                return Some(lifetime);
+            if let Some(lasting) = self.function_named(&argument).ok().and_then(|f| cx.lasting_function(&f)) {
+                return Some(lasting);
             }
         }
         None
