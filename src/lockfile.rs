@@ -195,8 +195,8 @@ struct Pin {
 }
 
 impl Pin {
-    fn exact(name: &str, version: &str) -> Option<Pin> {
-        Some(Pin { name: name.to_string(), requirement: format!("={version}") })
+    fn exact(name: &str, version: &str) -> Pin {
+        Pin { name: name.to_string(), requirement: format!("={version}") }
     }
 }
 
@@ -218,7 +218,7 @@ fn moved_packages(old: &str, new: &str) -> Vec<Pin> {
         }
         for locked in versions {
             if locked.is_crates_io() && !kept.is_some_and(|kept| kept.contains(locked)) {
-                pins.extend(Pin::exact(name, &locked.version));
+                pins.push(Pin::exact(name, &locked.version));
             }
         }
     }
@@ -284,8 +284,10 @@ impl Resolution<'_> {
         match self.resolve(&pins) {
             Ok(written) => Ok(written),
             Err(_) if old_tokio.iter().any(|version| older(version, TRACKER_TOKIO)) => {
-                let pins = [Pin::exact("tokio", TRACKER_TOKIO), tracker_guard(TRACKER_TOKIO)];
-                Ok(self.resolve(&pins.into_iter().flatten().collect::<Vec<_>>()).unwrap_or(first))
+                let pins: Vec<Pin> = std::iter::once(Pin::exact("tokio", TRACKER_TOKIO))
+                    .chain(tracker_guard(TRACKER_TOKIO))
+                    .collect();
+                Ok(self.resolve(&pins).unwrap_or(first))
             }
             Err(_) => Ok(first),
         }
@@ -1091,7 +1093,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             .replace("1.38.0", "1.54.1")
             .replace("name = \"syn\"\nversion = \"1.0.109\"", "name = \"syn\"\nversion = \"2.0.1\"");
         let pins = moved_packages(OLD, &new);
-        assert_eq!(pins, vec![Pin::exact("syn", "1.0.109").unwrap(), Pin::exact("tokio", "1.38.0").unwrap()]);
+        assert_eq!(pins, vec![Pin::exact("syn", "1.0.109"), Pin::exact("tokio", "1.38.0")]);
         let with_tracker = format!(
             "{OLD}\n[[package]]\nname = \"tokio-util\"\nversion = \"0.7.9\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
         );
